@@ -1,0 +1,1 @@
+//! The C ABI of upstream LibVMI 0.15.

@@ -1,0 +1,1 @@
+//! Configuration: libvmi.conf grammar and other sources.

@@ -1,0 +1,1 @@
+//! Snapshot files: raw images, ELF core dumps, LiME.

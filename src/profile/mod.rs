@@ -1,0 +1,1 @@
+//! Symbol and structure profiles.
