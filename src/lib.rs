@@ -8,6 +8,8 @@ pub mod addr;
 pub mod config;
 pub mod driver;
 pub mod error;
+#[macro_use]
+pub mod log;
 pub mod paging;
 pub mod profile;
 
