@@ -5,6 +5,7 @@
 //! the core.
 
 pub mod addr;
+pub mod cache;
 pub mod config;
 pub mod driver;
 pub mod error;

@@ -1,0 +1,281 @@
+//! Caches the instance keeps between the layers. All are safe to use from
+//! several threads at once: the v2p cache is lock-free for readers (a
+//! direct-mapped table of seqlocked slots), the keyed caches sit behind
+//! `parking_lot` read-write locks.
+
+use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+use hashbrown::HashMap;
+use parking_lot::RwLock;
+
+use crate::addr::PAGE_SIZE;
+
+const V2P_SLOTS: usize = 1 << 16;
+const GEN_MASK: u64 = PAGE_SIZE - 1;
+
+/// One slot: `seq` is odd while a writer updates it. `key` holds the 4 KiB
+/// virtual page with the cache generation in its low 12 bits, so a global
+/// flush is one increment.
+#[derive(Default)]
+struct Slot {
+    seq: AtomicU64,
+    key: AtomicU64,
+    dtb: AtomicU64,
+    /// Physical 4 KiB frame | 1 (valid bit); 0 means empty.
+    frame: AtomicU64,
+}
+
+/// Virtual-to-physical cache keyed by (page table, virtual page).
+pub struct V2pCache {
+    slots: Box<[Slot]>,
+    generation: AtomicU32,
+}
+
+impl Default for V2pCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl V2pCache {
+    pub fn new() -> Self {
+        let slots = (0..V2P_SLOTS).map(|_| Slot::default()).collect::<Vec<_>>().into_boxed_slice();
+        V2pCache { slots, generation: AtomicU32::new(1) }
+    }
+
+    #[inline]
+    fn index(dtb: u64, vpage: u64) -> usize {
+        let key = ((vpage as u128) << 64) | dtb as u128;
+        let h: u64 = cityhasher::hash(key.to_le_bytes());
+        (h as usize) & (V2P_SLOTS - 1)
+    }
+
+    #[inline]
+    fn tagged(&self, vpage: u64) -> u64 {
+        vpage | (self.generation.load(Ordering::Relaxed) as u64 & GEN_MASK)
+    }
+
+    /// Physical address of `va` under `dtb`, if cached.
+    #[inline]
+    pub fn get(&self, dtb: u64, va: u64) -> Option<u64> {
+        let vpage = va & !GEN_MASK;
+        let slot = &self.slots[Self::index(dtb, vpage)];
+        let s1 = slot.seq.load(Ordering::Acquire);
+        if s1 & 1 != 0 {
+            return None;
+        }
+        let key = slot.key.load(Ordering::Relaxed);
+        let sdtb = slot.dtb.load(Ordering::Relaxed);
+        let frame = slot.frame.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        if slot.seq.load(Ordering::Relaxed) != s1 {
+            return None;
+        }
+        if frame & 1 == 0 || key != self.tagged(vpage) || sdtb != dtb {
+            return None;
+        }
+        Some((frame & !GEN_MASK) | (va & GEN_MASK))
+    }
+
+    /// Remembers that `va` under `dtb` maps to `pa`. A slot another thread
+    /// is writing is simply skipped: this is a cache.
+    pub fn insert(&self, dtb: u64, va: u64, pa: u64) {
+        let vpage = va & !GEN_MASK;
+        let slot = &self.slots[Self::index(dtb, vpage)];
+        let s = slot.seq.load(Ordering::Relaxed);
+        if s & 1 != 0
+            || slot
+                .seq
+                .compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        fence(Ordering::Release);
+        slot.key.store(self.tagged(vpage), Ordering::Relaxed);
+        slot.dtb.store(dtb, Ordering::Relaxed);
+        slot.frame.store((pa & !GEN_MASK) | 1, Ordering::Relaxed);
+        slot.seq.store(s + 2, Ordering::Release);
+    }
+
+    /// Forgets every entry.
+    pub fn flush_all(&self) {
+        let next = self.generation.fetch_add(1, Ordering::AcqRel).wrapping_add(1);
+        if next as u64 & GEN_MASK == 0 {
+            // The 12-bit generation wrapped: entries from 4096 flushes ago
+            // would look current again, so clear them for real.
+            self.clear_where(|_| true);
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Forgets the entries of one page table (upstream silently ignores the
+    /// page table argument; we honour it).
+    pub fn flush_dtb(&self, dtb: u64) {
+        self.clear_where(|d| d == dtb);
+    }
+
+    fn clear_where(&self, pred: impl Fn(u64) -> bool) {
+        for slot in self.slots.iter() {
+            if slot.frame.load(Ordering::Relaxed) == 0 || !pred(slot.dtb.load(Ordering::Relaxed)) {
+                continue;
+            }
+            // Wait out a concurrent writer of this slot; writers hold it for
+            // a handful of stores only.
+            loop {
+                let s = slot.seq.load(Ordering::Relaxed);
+                if s & 1 == 0
+                    && slot
+                        .seq
+                        .compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    fence(Ordering::Release);
+                    if pred(slot.dtb.load(Ordering::Relaxed)) {
+                        slot.frame.store(0, Ordering::Relaxed);
+                    }
+                    slot.seq.store(s + 2, Ordering::Release);
+                    break;
+                }
+                core::hint::spin_loop();
+            }
+        }
+    }
+}
+
+/// A thread-safe map cache with `add`/`get`/`flush`.
+pub struct KeyedCache<K, V> {
+    map: RwLock<HashMap<K, V>>,
+}
+
+impl<K: Eq + core::hash::Hash, V: Clone> Default for KeyedCache<K, V> {
+    fn default() -> Self {
+        KeyedCache { map: RwLock::new(HashMap::new()) }
+    }
+}
+
+impl<K: Eq + core::hash::Hash, V: Clone> KeyedCache<K, V> {
+    pub fn get<Q>(&self, k: &Q) -> Option<V>
+    where
+        K: core::borrow::Borrow<Q>,
+        Q: Eq + core::hash::Hash + ?Sized,
+    {
+        self.map.read().get(k).cloned()
+    }
+
+    pub fn insert(&self, k: K, v: V) {
+        self.map.write().insert(k, v);
+    }
+
+    pub fn flush(&self) {
+        self.map.write().clear();
+    }
+
+    pub fn retain(&self, f: impl FnMut(&K, &mut V) -> bool) {
+        self.map.write().retain(f);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Every cache of one instance.
+#[derive(Default)]
+pub struct Caches {
+    pub v2p: V2pCache,
+    /// pid -> page table.
+    pub pid: KeyedCache<i32, u64>,
+    /// (symbol, module base, page table) -> virtual address.
+    pub sym: KeyedCache<(String, u64, u64), u64>,
+    /// (module base, page table, rva) -> symbol.
+    pub rva: KeyedCache<(u64, u64, u64), String>,
+}
+
+impl Caches {
+    pub fn flush_all(&self) {
+        self.v2p.flush_all();
+        self.pid.flush();
+        self.sym.flush();
+        self.rva.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn v2p_hit_miss_and_offsets() {
+        let c = V2pCache::new();
+        assert_eq!(c.get(0x1000, 0xffff_8000_0000_1234), None);
+        c.insert(0x1000, 0xffff_8000_0000_1234, 0x5000);
+        assert_eq!(c.get(0x1000, 0xffff_8000_0000_1abc), Some(0x5abc));
+        assert_eq!(c.get(0x2000, 0xffff_8000_0000_1abc), None, "other page table");
+        assert_eq!(c.get(0x1000, 0xffff_8000_0000_2abc), None, "other page");
+    }
+
+    #[test]
+    fn v2p_flush_all_and_per_dtb() {
+        let c = V2pCache::new();
+        c.insert(0x1000, 0x4000, 0x9000);
+        c.insert(0x2000, 0x4000, 0xa000);
+        c.flush_dtb(0x1000);
+        assert_eq!(c.get(0x1000, 0x4000), None);
+        assert_eq!(c.get(0x2000, 0x4000), Some(0xa000));
+        c.flush_all();
+        assert_eq!(c.get(0x2000, 0x4000), None);
+        c.insert(0x2000, 0x4000, 0xb000);
+        assert_eq!(c.get(0x2000, 0x4000), Some(0xb000));
+    }
+
+    #[test]
+    fn v2p_generation_wrap_really_clears() {
+        let c = V2pCache::new();
+        c.insert(7, 0x4000, 0x9000);
+        for _ in 0..(GEN_MASK + 2) {
+            c.flush_all();
+        }
+        assert_eq!(c.get(7, 0x4000), None);
+    }
+
+    #[test]
+    fn v2p_concurrent_readers_never_see_torn_entries() {
+        // Writers map va -> va ^ dtb so any hit can be checked.
+        let c = Arc::new(V2pCache::new());
+        let mut handles = Vec::new();
+        for t in 0..4u64 {
+            let c = Arc::clone(&c);
+            handles.push(std::thread::spawn(move || {
+                for i in 0..200_000u64 {
+                    let dtb = (i % 7) << 12;
+                    let va = ((i * 31 + t) % 4096) << 12;
+                    if t % 2 == 0 {
+                        c.insert(dtb, va, (va ^ dtb) & !0xfff);
+                    } else if let Some(pa) = c.get(dtb, va) {
+                        assert_eq!(pa, (va ^ dtb) & !0xfff);
+                    }
+                    if t == 3 && i % 50_000 == 0 {
+                        c.flush_all();
+                    }
+                }
+            }));
+        }
+        for h in handles {
+            h.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn keyed_cache_basic() {
+        let c: KeyedCache<i32, u64> = KeyedCache::default();
+        c.insert(1, 0x1000);
+        assert_eq!(c.get(&1), Some(0x1000));
+        c.flush();
+        assert!(c.is_empty());
+    }
+}
