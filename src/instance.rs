@@ -1,0 +1,490 @@
+//! `Vmi`: one introspection instance. It owns a driver (where bytes come
+//! from), the paging state (how virtual addresses become physical), an
+//! optional OS layer, and the caches between them.
+//!
+//! Threading: methods taking `&self` (reads, writes, translations, cache
+//! operations) may run from several threads at once. Methods taking
+//! `&mut self` (the init steps, setting the OS layer) need exclusive access.
+
+use parking_lot::Mutex;
+
+use crate::addr::{PageMode, PAGE_SIZE};
+use crate::cache::Caches;
+use crate::config::Config;
+use crate::driver::{Driver, Reg};
+use crate::error::{Error, Result};
+use crate::os::{OsLayer, OsType};
+use crate::paging::{self, PagingContext, Translation};
+
+/// Which address space an access goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Space<'a> {
+    /// `addr` is guest-physical.
+    Physical,
+    /// Translate through this page-table root.
+    Dtb(u64),
+    /// Translate through this process's page tables (pid 0: the kernel's).
+    Pid(i32),
+    /// `addr` is ignored; the kernel symbol gives the address.
+    KernelSymbol(&'a str),
+}
+
+/// One access: an address, how to translate it, and optional overrides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access<'a> {
+    pub space: Space<'a>,
+    pub addr: u64,
+    /// Paging mode to use instead of the instance's.
+    pub mode: Option<PageMode>,
+    /// Nested (second-stage) translation: (table root, EPT mode).
+    pub nested: Option<(u64, PageMode)>,
+}
+
+impl<'a> Access<'a> {
+    pub fn physical(pa: u64) -> Self {
+        Access { space: Space::Physical, addr: pa, mode: None, nested: None }
+    }
+    pub fn dtb(dtb: u64, va: u64) -> Self {
+        Access { space: Space::Dtb(dtb), addr: va, mode: None, nested: None }
+    }
+    pub fn pid(pid: i32, va: u64) -> Self {
+        Access { space: Space::Pid(pid), addr: va, mode: None, nested: None }
+    }
+    pub fn ksym(symbol: &'a str) -> Self {
+        Access { space: Space::KernelSymbol(symbol), addr: 0, mode: None, nested: None }
+    }
+}
+
+/// Outcome of a read or write: how many bytes were transferred before the
+/// first failure (upstream's `bytes_read`), and the first error if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transfer {
+    pub bytes: usize,
+    pub error: Option<Error>,
+}
+
+impl Transfer {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+    pub fn into_result(self) -> Result<usize> {
+        match self.error {
+            None => Ok(self.bytes),
+            Some(e) => Err(e),
+        }
+    }
+}
+
+/// Where a failed page-table lookup stopped (`vmi_get_last_pagetable_lookup_fault`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LookupFault {
+    pub dtb: u64,
+    pub va: u64,
+    pub mode: PageMode,
+}
+
+/// Strings longer than this are refused rather than read forever from a
+/// hostile guest with no terminator in sight.
+pub const MAX_STRING_LEN: usize = 1 << 20;
+
+pub struct Vmi {
+    driver: Box<dyn Driver>,
+    name: String,
+    id: u64,
+    page_mode: PageMode,
+    paging: PagingContext,
+    kpgd: u64,
+    os: Option<Box<dyn OsLayer>>,
+    config: Option<Config>,
+    pub caches: Caches,
+    last_fault: Mutex<Option<LookupFault>>,
+}
+
+impl Vmi {
+    /// An instance over `driver`, with no paging or OS yet.
+    pub fn new(driver: Box<dyn Driver>, name: impl Into<String>, id: u64) -> Vmi {
+        Vmi {
+            driver,
+            name: name.into(),
+            id,
+            page_mode: PageMode::Unknown,
+            paging: PagingContext::default(),
+            kpgd: 0,
+            os: None,
+            config: None,
+            caches: Caches::default(),
+            last_fault: Mutex::new(None),
+        }
+    }
+
+    /// Opens a memory snapshot file (raw, ELF core or LiME, by content).
+    pub fn open_file(path: &std::path::Path, writable: bool) -> Result<Vmi> {
+        let driver = crate::driver::file::open(path, writable)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(Vmi::new(driver, name, 0))
+    }
+
+    // ---- accessors -------------------------------------------------------
+
+    pub fn driver(&self) -> &dyn Driver {
+        &*self.driver
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+    pub fn page_mode(&self) -> PageMode {
+        self.page_mode
+    }
+    pub fn paging_context(&self) -> &PagingContext {
+        &self.paging
+    }
+    /// The kernel's page-table root, 0 if unknown.
+    pub fn kernel_dtb(&self) -> u64 {
+        self.kpgd
+    }
+    pub fn os(&self) -> Option<&dyn OsLayer> {
+        self.os.as_deref()
+    }
+    pub fn os_type(&self) -> OsType {
+        self.os.as_ref().map_or(OsType::Unknown, |o| o.os_type())
+    }
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_ref()
+    }
+    pub fn memsize(&self) -> u64 {
+        self.driver.memsize()
+    }
+    pub fn max_physical_address(&self) -> u64 {
+        self.driver.max_physical_address()
+    }
+    pub fn num_vcpus(&self) -> u32 {
+        self.driver.as_registers().map_or(0, |r| r.num_vcpus())
+    }
+    /// Guest pointer width in bytes, from the paging mode.
+    pub fn address_width(&self) -> u8 {
+        self.page_mode.address_width()
+    }
+    pub fn last_lookup_fault(&self) -> Option<LookupFault> {
+        *self.last_fault.lock()
+    }
+
+    // ---- init steps ------------------------------------------------------
+
+    pub fn set_config(&mut self, config: Config) {
+        self.config = Some(config);
+    }
+
+    /// Sets the paging mode and the tables' parameters explicitly.
+    pub fn set_paging(&mut self, mode: PageMode, ctx: PagingContext) {
+        self.page_mode = mode;
+        self.paging = ctx;
+        self.caches.v2p.flush_all();
+    }
+
+    pub fn set_kernel_dtb(&mut self, dtb: u64) {
+        self.kpgd = dtb;
+        self.caches.v2p.flush_all();
+    }
+
+    pub fn set_os(&mut self, os: Box<dyn OsLayer>) {
+        self.os = Some(os);
+    }
+
+    /// Detects the paging mode from vCPU 0's control registers, when the
+    /// driver has registers. Returns the mode found.
+    pub fn init_paging_from_registers(&mut self) -> Result<PageMode> {
+        let regs = self
+            .driver
+            .as_registers()
+            .ok_or(Error::Unsupported("backend has no vCPU registers to detect paging"))?;
+        let (mode, ctx, dtb) = paging::detect_from_registers(regs)?;
+        self.page_mode = mode;
+        self.paging = ctx;
+        if self.kpgd == 0 {
+            self.kpgd = dtb;
+        }
+        self.caches.v2p.flush_all();
+        Ok(mode)
+    }
+
+    // ---- translation -----------------------------------------------------
+
+    /// Full page-table walk of `va` under `dtb` (no cache), in `mode`.
+    pub fn pagetable_lookup_extended(&self, dtb: u64, va: u64, mode: PageMode) -> Result<Translation> {
+        let ctx = self.paging.with_root(dtb);
+        let r = paging::translate(&*self.driver, mode, &ctx, va);
+        if r.is_err() {
+            *self.last_fault.lock() = Some(LookupFault { dtb, va, mode });
+        }
+        r
+    }
+
+    /// `va` under `dtb` to a physical address, through the v2p cache.
+    #[inline]
+    pub fn translate(&self, dtb: u64, va: u64) -> Result<u64> {
+        self.translate_in(dtb, va, self.page_mode)
+    }
+
+    #[inline]
+    fn translate_in(&self, dtb: u64, va: u64, mode: PageMode) -> Result<u64> {
+        if let Some(pa) = self.caches.v2p.get(dtb, va) {
+            return Ok(pa);
+        }
+        let t = self.pagetable_lookup_extended(dtb, va, mode)?;
+        self.caches.v2p.insert(dtb, va, t.pa);
+        Ok(t.pa)
+    }
+
+    pub fn translate_kv2p(&self, va: u64) -> Result<u64> {
+        self.translate(self.require_kpgd()?, va)
+    }
+
+    pub fn translate_uv2p(&self, va: u64, pid: i32) -> Result<u64> {
+        let dtb = self.pid_to_dtb(pid)?;
+        self.translate(dtb, va)
+    }
+
+    fn require_kpgd(&self) -> Result<u64> {
+        if self.kpgd == 0 {
+            return Err(Error::NotFound("kernel page table (initialise the OS or set kpgd)"));
+        }
+        Ok(self.kpgd)
+    }
+
+    fn require_os(&self) -> Result<&dyn OsLayer> {
+        self.os.as_deref().ok_or(Error::Unsupported("no OS layer initialised"))
+    }
+
+    pub fn pid_to_dtb(&self, pid: i32) -> Result<u64> {
+        if pid == 0 {
+            return self.require_kpgd();
+        }
+        if let Some(dtb) = self.caches.pid.get(&pid) {
+            return Ok(dtb);
+        }
+        let dtb = self.require_os()?.pid_to_dtb(self, pid)?;
+        self.caches.pid.insert(pid, dtb);
+        Ok(dtb)
+    }
+
+    pub fn dtb_to_pid(&self, dtb: u64) -> Result<i32> {
+        self.require_os()?.dtb_to_pid(self, dtb)
+    }
+
+    /// Kernel symbol to virtual address, through the symbol cache.
+    pub fn ksym2v(&self, symbol: &str) -> Result<u64> {
+        let key = (symbol.to_owned(), 0u64, 0u64);
+        if let Some(va) = self.caches.sym.get(&key) {
+            return Ok(va);
+        }
+        let va = self.require_os()?.ksym2v(self, symbol)?;
+        self.caches.sym.insert(key, va);
+        Ok(va)
+    }
+
+    /// Virtual address to kernel symbol (exact match).
+    pub fn v2ksym(&self, va: u64) -> Result<String> {
+        let key = (0u64, 0u64, va);
+        if let Some(s) = self.caches.rva.get(&key) {
+            return Ok(s);
+        }
+        let (name, _) = self.require_os()?.v2ksym(self, va, false)?;
+        self.caches.rva.insert(key, name.clone());
+        Ok(name)
+    }
+
+    /// Resolves an access to (page-table root or None for physical, start
+    /// address, paging mode).
+    fn resolve(&self, access: &Access<'_>) -> Result<(Option<u64>, u64, PageMode)> {
+        let mode = access.mode.filter(|m| *m != PageMode::None).unwrap_or(self.page_mode);
+        Ok(match access.space {
+            Space::Physical => (None, access.addr, PageMode::None),
+            Space::Dtb(dtb) => (Some(dtb), access.addr, mode),
+            Space::Pid(pid) => (Some(self.pid_to_dtb(pid)?), access.addr, mode),
+            Space::KernelSymbol(sym) => (Some(self.require_kpgd()?), self.ksym2v(sym)?, mode),
+        })
+    }
+
+    /// Physical address of one byte of an access, applying nested paging.
+    #[inline]
+    fn locate(&self, root: Option<u64>, va: u64, mode: PageMode, nested: Option<(u64, PageMode)>) -> Result<u64> {
+        let gpa = match root {
+            Some(dtb) => {
+                if matches!(mode, PageMode::None | PageMode::Unknown) {
+                    return Err(Error::InvalidArgument("page table given but paging mode unknown"));
+                }
+                self.translate_in(dtb, va, mode)?
+            }
+            None => va,
+        };
+        match nested {
+            Some((npt, npm)) => self.translate_in(npt, gpa, npm),
+            None => Ok(gpa),
+        }
+    }
+
+    // ---- reads and writes ------------------------------------------------
+
+    /// Reads guest-physical memory page by page; stops at the first page
+    /// that cannot be read.
+    #[inline]
+    pub fn read_pa(&self, pa: u64, buf: &mut [u8]) -> Transfer {
+        // Fast path: the whole read inside one mapped page.
+        if let Some(src) = self.driver.page_slice(pa) {
+            if src.len() >= buf.len() {
+                buf.copy_from_slice(&src[..buf.len()]);
+                return Transfer { bytes: buf.len(), error: None };
+            }
+        }
+        self.transfer_pages(pa, buf.len(), |pa, range| self.read_phys_chunk(pa, &mut buf[range]))
+    }
+
+    fn read_phys_chunk(&self, pa: u64, out: &mut [u8]) -> Result<()> {
+        match self.driver.page_slice(pa) {
+            Some(src) if src.len() >= out.len() => {
+                out.copy_from_slice(&src[..out.len()]);
+                Ok(())
+            }
+            _ => self.driver.read_phys(pa, out),
+        }
+    }
+
+    /// Calls `f(pa, range_in_buffer)` for each page-bounded piece of
+    /// `[addr, addr+len)`, stopping at the first error.
+    fn transfer_pages(
+        &self,
+        addr: u64,
+        len: usize,
+        mut f: impl FnMut(u64, core::ops::Range<usize>) -> Result<()>,
+    ) -> Transfer {
+        let mut done = 0usize;
+        while done < len {
+            let cur = addr.wrapping_add(done as u64);
+            let in_page = (PAGE_SIZE - (cur & (PAGE_SIZE - 1))) as usize;
+            let n = in_page.min(len - done);
+            if let Err(e) = f(cur, done..done + n) {
+                return Transfer { bytes: done, error: Some(e) };
+            }
+            done += n;
+        }
+        Transfer { bytes: done, error: None }
+    }
+
+    /// Reads through any address space (upstream's `vmi_read`).
+    pub fn read(&self, access: &Access<'_>, buf: &mut [u8]) -> Transfer {
+        let (root, start, mode) = match self.resolve(access) {
+            Ok(r) => r,
+            Err(e) => return Transfer { bytes: 0, error: Some(e) },
+        };
+        if root.is_none() && access.nested.is_none() {
+            return self.read_pa(start, buf);
+        }
+        let nested = access.nested;
+        self.transfer_pages(start, buf.len(), |va, range| {
+            let pa = self.locate(root, va, mode, nested)?;
+            self.read_phys_chunk(pa, &mut buf[range])
+        })
+    }
+
+    /// Writes through any address space (upstream's `vmi_write`).
+    pub fn write(&self, access: &Access<'_>, data: &[u8]) -> Transfer {
+        let Some(writer) = self.driver.as_write() else {
+            return Transfer {
+                bytes: 0,
+                error: Some(Error::Unsupported("memory source is read-only (open it writable)")),
+            };
+        };
+        let (root, start, mode) = match self.resolve(access) {
+            Ok(r) => r,
+            Err(e) => return Transfer { bytes: 0, error: Some(e) },
+        };
+        let nested = access.nested;
+        self.transfer_pages(start, data.len(), |addr, range| {
+            let pa = self.locate(root, addr, mode, nested)?;
+            writer.write_phys(pa, &data[range])
+        })
+    }
+
+    /// Reads a guest pointer (4 or 8 bytes by paging mode).
+    pub fn read_addr(&self, access: &Access<'_>) -> Result<u64> {
+        match self.address_width() {
+            4 => {
+                let mut b = [0u8; 4];
+                self.read(access, &mut b).into_result()?;
+                Ok(u32::from_le_bytes(b) as u64)
+            }
+            _ => {
+                let mut b = [0u8; 8];
+                self.read(access, &mut b).into_result()?;
+                Ok(u64::from_le_bytes(b))
+            }
+        }
+    }
+
+    pub fn read_u64(&self, access: &Access<'_>) -> Result<u64> {
+        let mut b = [0u8; 8];
+        self.read(access, &mut b).into_result()?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    pub fn read_u32(&self, access: &Access<'_>) -> Result<u32> {
+        let mut b = [0u8; 4];
+        self.read(access, &mut b).into_result()?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    /// Reads a NUL-terminated byte string (without the NUL). Like upstream,
+    /// a string cut short by an unreadable page returns what was read; a
+    /// failure on the very first byte is an error.
+    pub fn read_cstr(&self, access: &Access<'_>) -> Result<Vec<u8>> {
+        let (root, start, mode) = self.resolve(access)?;
+        let mut out = Vec::new();
+        let mut addr = start;
+        let mut page = [0u8; PAGE_SIZE as usize];
+        loop {
+            let n = (PAGE_SIZE - (addr & (PAGE_SIZE - 1))) as usize;
+            let chunk = &mut page[..n];
+            let res = self
+                .locate(root, addr, mode, access.nested)
+                .and_then(|pa| self.read_phys_chunk(pa, chunk));
+            if let Err(e) = res {
+                return if out.is_empty() { Err(e) } else { Ok(out) };
+            }
+            if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..nul]);
+                return Ok(out);
+            }
+            out.extend_from_slice(chunk);
+            if out.len() >= MAX_STRING_LEN {
+                return Err(Error::Malformed("string longer than 1 MiB without terminator"));
+            }
+            addr = addr.wrapping_add(n as u64);
+        }
+    }
+
+    /// vCPU register through the driver.
+    pub fn get_reg(&self, reg: Reg, vcpu: u32) -> Result<u64> {
+        self.driver
+            .as_registers()
+            .ok_or(Error::Unsupported("backend has no vCPU registers"))?
+            .get_reg(reg, vcpu)
+    }
+
+    pub fn pause(&self) -> Result<()> {
+        match self.driver.as_control() {
+            Some(c) => c.pause(),
+            // A snapshot never runs: pausing it trivially succeeds, as upstream.
+            None => Ok(()),
+        }
+    }
+
+    pub fn resume(&self) -> Result<()> {
+        match self.driver.as_control() {
+            Some(c) => c.resume(),
+            None => Ok(()),
+        }
+    }
+}

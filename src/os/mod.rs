@@ -1,0 +1,78 @@
+//! Operating-system layers: what a kernel's data structures mean.
+
+use crate::error::{Error, Result};
+use crate::instance::Vmi;
+
+/// Guest operating system; discriminants equal upstream's `os_t`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum OsType {
+    Unknown = 0,
+    Linux = 1,
+    Windows = 2,
+    FreeBsd = 3,
+    Osx = 4,
+}
+
+/// One process as the OS layer sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Process {
+    pub pid: i32,
+    pub name: String,
+    /// Page-table root (CR3 / TTBR) of the address space; for kernel
+    /// threads without their own address space, the kernel's.
+    pub dtb: u64,
+    /// Virtual address of the OS's process structure (task_struct, EPROCESS).
+    pub address: u64,
+}
+
+/// One loaded kernel module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    pub name: String,
+    pub base: u64,
+    pub size: u64,
+}
+
+/// What the instance asks of an OS layer. Every method has the instance so
+/// the layer can read guest memory; layers own their profile and offsets.
+pub trait OsLayer: Send + Sync {
+    fn os_type(&self) -> OsType;
+
+    /// Kernel symbol -> virtual address (KASLR slide applied).
+    fn ksym2v(&self, vmi: &Vmi, symbol: &str) -> Result<u64>;
+
+    /// Virtual address -> the kernel symbol at that exact address (or, when
+    /// `nearest`, the closest symbol below it and the distance).
+    fn v2ksym(&self, _vmi: &Vmi, _va: u64, _nearest: bool) -> Result<(String, u64)> {
+        Err(Error::Unsupported("reverse symbol lookup for this OS"))
+    }
+
+    fn pid_to_dtb(&self, vmi: &Vmi, pid: i32) -> Result<u64>;
+    fn dtb_to_pid(&self, vmi: &Vmi, dtb: u64) -> Result<i32>;
+
+    /// A named offset as upstream's `vmi_get_offset` knows it
+    /// (`linux_tasks`, `win_pdbase`, ...).
+    fn offset(&self, name: &str) -> Option<u64>;
+
+    /// `struct.member` offset from the profile.
+    fn struct_member_offset(&self, _structure: &str, _member: &str) -> Option<u64> {
+        None
+    }
+
+    fn processes(&self, vmi: &Vmi) -> Result<Vec<Process>>;
+
+    fn modules(&self, _vmi: &Vmi) -> Result<Vec<Module>> {
+        Err(Error::Unsupported("module list for this OS"))
+    }
+
+    /// Path of the profile the layer was built from, if any.
+    fn profile_path(&self) -> Option<&str> {
+        None
+    }
+
+    /// Path of the System.map the layer was built from, if any.
+    fn sysmap_path(&self) -> Option<&str> {
+        None
+    }
+}
