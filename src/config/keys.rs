@@ -68,15 +68,27 @@ pub const OSX_NAME: &str = "osx_name";
 pub const OSX_PGD: &str = "osx_pgd";
 
 const fn num(name: &'static str) -> KeyInfo {
-    KeyInfo { name, kind: ValueKind::Num, in_grammar: true }
+    KeyInfo {
+        name,
+        kind: ValueKind::Num,
+        in_grammar: true,
+    }
 }
 
 const fn text(name: &'static str) -> KeyInfo {
-    KeyInfo { name, kind: ValueKind::Str, in_grammar: true }
+    KeyInfo {
+        name,
+        kind: ValueKind::Str,
+        in_grammar: true,
+    }
 }
 
 const fn table_only(name: &'static str, kind: ValueKind) -> KeyInfo {
-    KeyInfo { name, kind, in_grammar: false }
+    KeyInfo {
+        name,
+        kind,
+        in_grammar: false,
+    }
 }
 
 /// Every key upstream reads, from its grammar and from the OS back-ends'
@@ -197,18 +209,35 @@ mod tests {
     fn grammar_has_33_keys_and_names_are_unique() {
         assert_eq!(KEYS.iter().filter(|k| k.in_grammar).count(), 33);
         for (i, a) in KEYS.iter().enumerate() {
-            assert!(KEYS[i + 1..].iter().all(|b| b.name != a.name), "duplicate {}", a.name);
+            assert!(
+                KEYS[i + 1..].iter().all(|b| b.name != a.name),
+                "duplicate {}",
+                a.name
+            );
         }
     }
 
     #[test]
     fn kinds() {
-        for k in ["sysmap", "rekall_profile", "volatility_ist", "ostype", "pagemode", "os_type"] {
+        for k in [
+            "sysmap",
+            "rekall_profile",
+            "volatility_ist",
+            "ostype",
+            "pagemode",
+            "os_type",
+        ] {
             assert_eq!(key_kind(k), Some(ValueKind::Str), "{k}");
         }
         assert_eq!(key_kind(AARCH64_TTBR0_GRANULE_SIZE), Some(ValueKind::Str));
         assert_eq!(key_kind(AARCH64_TTBR1_GRANULE_SIZE), Some(ValueKind::Str));
-        for k in ["kpgd", "linux_name", "win_pname", "freebsd_name", "aarch64_ttbr1_va_width"] {
+        for k in [
+            "kpgd",
+            "linux_name",
+            "win_pname",
+            "freebsd_name",
+            "aarch64_ttbr1_va_width",
+        ] {
             assert_eq!(key_kind(k), Some(ValueKind::Num), "{k}");
         }
         assert_eq!(key_kind("Kpgd"), None);

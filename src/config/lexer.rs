@@ -43,7 +43,11 @@ fn err(line: u32, what: &'static str) -> Error {
 
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a [u8]) -> Lexer<'a> {
-        Lexer { src, pos: 0, line: 1 }
+        Lexer {
+            src,
+            pos: 0,
+            line: 1,
+        }
     }
 
     /// Skips whitespace and `#` comments (which run to the end of the line).
@@ -68,7 +72,10 @@ impl<'a> Lexer<'a> {
         self.skip_blank();
         let line = self.line;
         let Some(&b) = self.src.get(self.pos) else {
-            return Ok(Token { tok: Tok::Eof, line });
+            return Ok(Token {
+                tok: Tok::Eof,
+                line,
+            });
         };
         let tok = match b {
             b'{' => Tok::LBrace,
@@ -89,7 +96,10 @@ impl<'a> Lexer<'a> {
             .iter()
             .position(|&c| c == b'"' || c == b'\n')
             .filter(|&n| body[n] == b'"')
-            .ok_or(err(line, "unterminated string: expected '\"' before end of line"))?;
+            .ok_or(err(
+                line,
+                "unterminated string: expected '\"' before end of line",
+            ))?;
         // Upstream allows blanks around the single token inside the quotes
         // and drops them; trimming keeps that reading.
         let raw = body[..len].trim_ascii();
@@ -98,7 +108,10 @@ impl<'a> Lexer<'a> {
         }
         let text = std::str::from_utf8(raw).map_err(|_| err(line, "string is not valid UTF-8"))?;
         self.pos += len + 2;
-        Ok(Token { tok: Tok::Quoted(text.to_owned()), line })
+        Ok(Token {
+            tok: Tok::Quoted(text.to_owned()),
+            line,
+        })
     }
 
     fn bare(&mut self, line: u32) -> Result<Token> {
@@ -110,7 +123,10 @@ impl<'a> Lexer<'a> {
         // The bare character set is ASCII, so this cannot split a character.
         let text = String::from_utf8_lossy(&rest[..len]).into_owned();
         self.pos += len;
-        Ok(Token { tok: Tok::Bare(text), line })
+        Ok(Token {
+            tok: Tok::Bare(text),
+            line,
+        })
     }
 }
 
@@ -169,16 +185,31 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(lex("\n\"abc\n\"").unwrap_err(), err(2, "unterminated string: expected '\"' before end of line"));
-        assert_eq!(lex("\"abc").unwrap_err(), err(1, "unterminated string: expected '\"' before end of line"));
+        assert_eq!(
+            lex("\n\"abc\n\"").unwrap_err(),
+            err(2, "unterminated string: expected '\"' before end of line")
+        );
+        assert_eq!(
+            lex("\"abc").unwrap_err(),
+            err(1, "unterminated string: expected '\"' before end of line")
+        );
         assert_eq!(lex("a\n\n,").unwrap_err(), err(3, "unexpected character"));
         assert_eq!(lex("\0").unwrap_err(), err(1, "unexpected character"));
         assert_eq!(lex("é").unwrap_err(), err(1, "unexpected character"));
         let long = "x".repeat(MAX_TOKEN + 1);
-        assert_eq!(lex(&long).unwrap_err(), err(1, "word longer than 1023 bytes"));
-        assert_eq!(lex(&format!("\"{long}\"")).unwrap_err(), err(1, "string longer than 1023 bytes"));
+        assert_eq!(
+            lex(&long).unwrap_err(),
+            err(1, "word longer than 1023 bytes")
+        );
+        assert_eq!(
+            lex(&format!("\"{long}\"")).unwrap_err(),
+            err(1, "string longer than 1023 bytes")
+        );
         assert!(lex(&format!("\"{}\"", &long[1..])).is_ok());
         let mut lx = Lexer::new(b"\"\xff\xfe\"");
-        assert_eq!(lx.next_token().unwrap_err(), err(1, "string is not valid UTF-8"));
+        assert_eq!(
+            lx.next_token().unwrap_err(),
+            err(1, "string is not valid UTF-8")
+        );
     }
 }

@@ -42,10 +42,12 @@ mod search;
 mod tests;
 
 pub use keys::*;
-pub use parser::{parse_body_bytes, parse_file_bytes, parse_number, MAX_CONFIG_BYTES, MAX_KEYS_PER_ENTRY};
+pub use parser::{
+    parse_body_bytes, parse_file_bytes, parse_number, MAX_CONFIG_BYTES, MAX_KEYS_PER_ENTRY,
+};
 pub use search::{
-    find_global_config_file, home_of_user, load_entry, load_global_entry, read_config_file, select_entry,
-    SearchPaths,
+    find_global_config_file, home_of_user, load_entry, load_global_entry, read_config_file,
+    select_entry, SearchPaths,
 };
 
 use crate::addr::PageMode;
@@ -160,7 +162,8 @@ impl Config {
 
     /// The JSON profile path: `volatility_ist`, else `rekall_profile`.
     pub fn json_profile_path(&self) -> Option<&str> {
-        self.get_str(VOLATILITY_IST).or_else(|| self.get_str(REKALL_PROFILE))
+        self.get_str(VOLATILITY_IST)
+            .or_else(|| self.get_str(REKALL_PROFILE))
     }
 
     /// The `pagemode` setting, `PageMode::Unknown` when absent or not a known

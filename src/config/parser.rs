@@ -27,13 +27,14 @@ fn err(line: u32, what: &'static str) -> Error {
 /// token its lexer accepted, but rejects what that call would misread
 /// (overflow, 8/9 after a leading 0) instead of returning a wrong value.
 pub fn parse_number(text: &str) -> core::result::Result<u64, &'static str> {
-    let (digits, radix) = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        (hex, 16)
-    } else if text.len() > 1 && text.starts_with('0') {
-        (&text[1..], 8)
-    } else {
-        (text, 10)
-    };
+    let (digits, radix) =
+        if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            (hex, 16)
+        } else if text.len() > 1 && text.starts_with('0') {
+            (&text[1..], 8)
+        } else {
+            (text, 10)
+        };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err("expected a number (decimal, 0x hex or 0-prefixed octal)");
     }
@@ -56,7 +57,10 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(src: &'a [u8]) -> Self {
-        Parser { lx: Lexer::new(src), peeked: None }
+        Parser {
+            lx: Lexer::new(src),
+            peeked: None,
+        }
     }
 
     fn next(&mut self) -> Result<Token> {
@@ -110,7 +114,10 @@ impl<'a> Parser<'a> {
                 return Err(err(vline, "empty string"));
             }
             (Some(ValueKind::Num), _) => {
-                return Err(err(vline, "expected a number (decimal, 0x hex or 0-prefixed octal)"));
+                return Err(err(
+                    vline,
+                    "expected a number (decimal, 0x hex or 0-prefixed octal)",
+                ));
             }
             (Some(ValueKind::Str), _) => return Err(err(vline, "expected a quoted string")),
             (None, _) => return Err(err(vline, "expected a number or a quoted string")),
@@ -120,11 +127,15 @@ impl<'a> Parser<'a> {
             return Err(err(semi.line, "expected ';' after the value"));
         }
         if key == keys::LINUX_ADDR {
-            warn(format_args!("config line {line}: linux_addr is obsolete and ignored; remove it"));
+            warn(format_args!(
+                "config line {line}: linux_addr is obsolete and ignored; remove it"
+            ));
             return Ok(());
         }
         if keys::key_kind(&key).is_none() {
-            warn(format_args!("config line {line}: unknown key '{key}' (kept, but LibVMI does not use it)"));
+            warn(format_args!(
+                "config line {line}: unknown key '{key}' (kept, but LibVMI does not use it)"
+            ));
         }
         if !cfg.contains_key(&key) && cfg.len() >= MAX_KEYS_PER_ENTRY {
             return Err(err(line, "too many keys in one entry"));
@@ -172,7 +183,10 @@ pub fn parse_body_bytes(src: &[u8]) -> Result<Config> {
     let mut rest = Vec::new();
     p.entries(&mut rest)?;
     if !rest.is_empty() {
-        warn(format_args!("config string: {} entries after the body are ignored", rest.len()));
+        warn(format_args!(
+            "config string: {} entries after the body are ignored",
+            rest.len()
+        ));
     }
     Ok(cfg)
 }

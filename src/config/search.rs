@@ -72,7 +72,13 @@ pub fn home_of_user(user: &std::ffi::OsStr) -> Option<PathBuf> {
         // SAFETY: every pointer is valid for the call and `buf.len()` is the
         // true size of the buffer the strings in `pwd` will point into.
         let rc = unsafe {
-            libc::getpwnam_r(name.as_ptr(), &mut pwd, buf.as_mut_ptr().cast(), buf.len(), &mut found)
+            libc::getpwnam_r(
+                name.as_ptr(),
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut found,
+            )
         };
         if rc == libc::ERANGE && buf.len() < (1 << 20) {
             buf.resize(buf.len() * 2, 0);
@@ -90,13 +96,17 @@ pub fn home_of_user(user: &std::ffi::OsStr) -> Option<PathBuf> {
 
 /// Reads a config file, refusing ones over [`MAX_CONFIG_BYTES`].
 pub fn read_config_file(path: &Path) -> Result<Vec<u8>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::from_io(&e, "cannot open config file"))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| Error::from_io(&e, "cannot open config file"))?;
     let mut text = Vec::new();
     file.take(MAX_CONFIG_BYTES as u64 + 1)
         .read_to_end(&mut text)
         .map_err(|e| Error::from_io(&e, "cannot read config file"))?;
     if text.len() > MAX_CONFIG_BYTES {
-        return Err(Error::Config { line: 0, what: "config text larger than 1 MiB" });
+        return Err(Error::Config {
+            line: 0,
+            what: "config text larger than 1 MiB",
+        });
     }
     Ok(text)
 }

@@ -55,8 +55,12 @@ fn linux_addr_is_accepted_and_dropped() {
     assert!(!cfg.contains_key(LINUX_ADDR));
     assert_eq!(cfg.get_u64(LINUX_PID), Some(0x20));
     // ...but its value must still be a number, as in upstream's grammar.
-    assert_eq!(parse_file_text("d { linux_addr = \"x\"; }").unwrap_err().to_string(),
-        cerr(1, "expected a number (decimal, 0x hex or 0-prefixed octal)").to_string());
+    assert_eq!(
+        parse_file_text("d { linux_addr = \"x\"; }")
+            .unwrap_err()
+            .to_string(),
+        cerr(1, "expected a number (decimal, 0x hex or 0-prefixed octal)").to_string()
+    );
 }
 
 #[test]
@@ -83,7 +87,10 @@ fn typical_file_with_comments_and_several_entries() {
         # last line comment without newline";
     let all = parse_file_text(text).unwrap();
     let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["Fedora-HVM", "win7_64", "win8.1_64", "a name with spaces"]);
+    assert_eq!(
+        names,
+        ["Fedora-HVM", "win7_64", "win8.1_64", "a name with spaces"]
+    );
     let linux = &all[0].1;
     assert_eq!(linux.os_type(), Some(OsType::Linux));
     assert_eq!(linux.get_str(SYSMAP), Some("/boot/System.map-6.1.0"));
@@ -119,11 +126,26 @@ fn numbers_read_like_strtoull_base_0() {
     assert_eq!(parse_number("0xffffffffffffffff"), Ok(u64::MAX));
     assert_eq!(parse_number("18446744073709551615"), Ok(u64::MAX));
     assert_eq!(parse_number("01777777777777777777777"), Ok(u64::MAX));
-    assert_eq!(parse_number("18446744073709551616"), Err("number does not fit in 64 bits"));
-    assert_eq!(parse_number("0x10000000000000000"), Err("number does not fit in 64 bits"));
-    assert_eq!(parse_number("02000000000000000000000"), Err("number does not fit in 64 bits"));
-    assert_eq!(parse_number("0128"), Err("digit 8 or 9 in a number with a leading 0 (octal)"));
-    assert_eq!(parse_number("0999999999999999999999999"), Err("digit 8 or 9 in a number with a leading 0 (octal)"));
+    assert_eq!(
+        parse_number("18446744073709551616"),
+        Err("number does not fit in 64 bits")
+    );
+    assert_eq!(
+        parse_number("0x10000000000000000"),
+        Err("number does not fit in 64 bits")
+    );
+    assert_eq!(
+        parse_number("02000000000000000000000"),
+        Err("number does not fit in 64 bits")
+    );
+    assert_eq!(
+        parse_number("0128"),
+        Err("digit 8 or 9 in a number with a leading 0 (octal)")
+    );
+    assert_eq!(
+        parse_number("0999999999999999999999999"),
+        Err("digit 8 or 9 in a number with a leading 0 (octal)")
+    );
     for bad in ["", "0x", "0xg", "12ab", "1.5", "x10", "-1", "abc"] {
         assert!(parse_number(bad).is_err(), "{bad:?}");
     }
@@ -133,14 +155,23 @@ fn numbers_read_like_strtoull_base_0() {
 fn duplicate_keys_keep_the_last_value_and_first_position() {
     let cfg = one("d { win_pid = 1; ostype = \"Linux\"; win_pid = 2; }");
     assert_eq!(cfg.get_u64(WIN_PID), Some(2));
-    assert_eq!(cfg.iter().map(|(k, _)| k).collect::<Vec<_>>(), [WIN_PID, OSTYPE]);
+    assert_eq!(
+        cfg.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        [WIN_PID, OSTYPE]
+    );
 }
 
 #[test]
 fn last_entry_of_a_name_wins() {
     let all = parse_file_text("a { kpgd = 1; } b { kpgd = 2; } a { kpgd = 3; }").unwrap();
-    assert_eq!(select_entry(all.clone(), "a").unwrap().get_u64(KPGD), Some(3));
-    assert_eq!(select_entry(all.clone(), "b").unwrap().get_u64(KPGD), Some(2));
+    assert_eq!(
+        select_entry(all.clone(), "a").unwrap().get_u64(KPGD),
+        Some(3)
+    );
+    assert_eq!(
+        select_entry(all.clone(), "b").unwrap().get_u64(KPGD),
+        Some(2)
+    );
     let e = select_entry(all, "c").unwrap_err();
     assert_eq!(e, Error::NotFound("config entry"));
     assert_eq!(init_stage(&e), InitStage::NoConfigEntry);
@@ -157,30 +188,51 @@ fn unknown_keys_are_kept_with_the_type_of_their_value() {
         parse_file_text("d {\n my_key = word;\n}").unwrap_err(),
         cerr(2, "expected a number (decimal, 0x hex or 0-prefixed octal)")
     );
-    assert_eq!(parse_file_text("d { my_key = ; }").unwrap_err(), cerr(1, "expected a number or a quoted string"));
+    assert_eq!(
+        parse_file_text("d { my_key = ; }").unwrap_err(),
+        cerr(1, "expected a number or a quoted string")
+    );
 }
 
 #[test]
 fn string_mode_parses_a_body() {
-    let cfg = parse_entry_body("{ostype = \"Windows\"; win_kdvb = 0xfffff80002c4b0a0; win_sysproc=0x4;}").unwrap();
+    let cfg =
+        parse_entry_body("{ostype = \"Windows\"; win_kdvb = 0xfffff80002c4b0a0; win_sysproc=0x4;}")
+            .unwrap();
     assert_eq!(cfg.os_type(), Some(OsType::Windows));
     assert_eq!(cfg.get_u64(WIN_KDVB), Some(0xfffff80002c4b0a0));
     assert_eq!(cfg.get_u64(WIN_SYSPROC), Some(4));
-    let cfg = parse_entry_body("\n # leading comment\n { volatility_ist = \"/tmp/k.json\"; }\n").unwrap();
+    let cfg =
+        parse_entry_body("\n # leading comment\n { volatility_ist = \"/tmp/k.json\"; }\n").unwrap();
     assert_eq!(cfg.json_profile_path(), Some("/tmp/k.json"));
     assert!(parse_entry_body("{}").unwrap().is_empty());
     // Upstream parses what follows the body as more entries: checked, ignored.
     let cfg = parse_entry_body("{ kpgd = 1; } other { kpgd = 2; }").unwrap();
     assert_eq!(cfg.get_u64(KPGD), Some(1));
-    assert_eq!(parse_entry_body("{ kpgd = 1; } other {").unwrap_err(), cerr(1, "unexpected end of input: expected '}'"));
+    assert_eq!(
+        parse_entry_body("{ kpgd = 1; } other {").unwrap_err(),
+        cerr(1, "unexpected end of input: expected '}'")
+    );
 }
 
 #[test]
 fn string_mode_errors() {
-    assert_eq!(parse_entry_body("").unwrap_err(), cerr(1, "expected '{' to open the entry"));
-    assert_eq!(parse_entry_body("name { }").unwrap_err(), cerr(1, "expected '{' to open the entry"));
-    assert_eq!(parse_entry_body("{ kpgd = 1;\n").unwrap_err(), cerr(2, "unexpected end of input: expected '}'"));
-    assert_eq!(parse_entry_body("{ } }").unwrap_err(), cerr(1, "expected an entry name"));
+    assert_eq!(
+        parse_entry_body("").unwrap_err(),
+        cerr(1, "expected '{' to open the entry")
+    );
+    assert_eq!(
+        parse_entry_body("name { }").unwrap_err(),
+        cerr(1, "expected '{' to open the entry")
+    );
+    assert_eq!(
+        parse_entry_body("{ kpgd = 1;\n").unwrap_err(),
+        cerr(2, "unexpected end of input: expected '}'")
+    );
+    assert_eq!(
+        parse_entry_body("{ } }").unwrap_err(),
+        cerr(1, "expected an entry name")
+    );
 }
 
 #[test]
@@ -191,25 +243,61 @@ fn syntax_errors_name_the_line_and_what_was_expected() {
         ("d", 1, "expected '{' after the entry name"),
         ("d {\n kpgd 0x1;\n}", 2, "expected '=' after the key"),
         ("d {\n kpgd = 0x1\n}", 3, "expected ';' after the value"),
-        ("d {\n ostype = \"Linux\" }", 2, "expected ';' after the value"),
-        ("d {\n\n kpgd = \"0x1\";\n}", 3, "expected a number (decimal, 0x hex or 0-prefixed octal)"),
-        ("d {\n kpgd = 0x1g;\n}", 2, "expected a number (decimal, 0x hex or 0-prefixed octal)"),
-        ("d {\n kpgd = 099;\n}", 2, "digit 8 or 9 in a number with a leading 0 (octal)"),
-        ("d {\n kpgd = 0x1ffffffffffffffff;}", 2, "number does not fit in 64 bits"),
-        ("d {\n sysmap = /boot/System.map;\n}", 2, "expected a quoted string"),
+        (
+            "d {\n ostype = \"Linux\" }",
+            2,
+            "expected ';' after the value",
+        ),
+        (
+            "d {\n\n kpgd = \"0x1\";\n}",
+            3,
+            "expected a number (decimal, 0x hex or 0-prefixed octal)",
+        ),
+        (
+            "d {\n kpgd = 0x1g;\n}",
+            2,
+            "expected a number (decimal, 0x hex or 0-prefixed octal)",
+        ),
+        (
+            "d {\n kpgd = 099;\n}",
+            2,
+            "digit 8 or 9 in a number with a leading 0 (octal)",
+        ),
+        (
+            "d {\n kpgd = 0x1ffffffffffffffff;}",
+            2,
+            "number does not fit in 64 bits",
+        ),
+        (
+            "d {\n sysmap = /boot/System.map;\n}",
+            2,
+            "expected a quoted string",
+        ),
         ("d {\n ostype = Linux;\n}", 2, "expected a quoted string"),
         ("d {\n ostype = \"\";\n}", 2, "empty string"),
-        ("d {\n sysmap = \"/boot/x\n\";}", 2, "unterminated string: expected '\"' before end of line"),
+        (
+            "d {\n sysmap = \"/boot/x\n\";}",
+            2,
+            "unterminated string: expected '\"' before end of line",
+        ),
         ("d {\n = 1;\n}", 2, "expected a key, ';' or '}'"),
         ("d {\n {\n}", 2, "expected a key, ';' or '}'"),
-        ("d {\n kpgd = 1;\n\n", 4, "unexpected end of input: expected '}'"),
+        (
+            "d {\n kpgd = 1;\n\n",
+            4,
+            "unexpected end of input: expected '}'",
+        ),
         ("d {\n kpgd = 1,\n}", 2, "unexpected character"),
         ("d {\r\n kpgd = 1;\r\n}\r\n\0", 4, "unexpected character"),
         ("\"\" { }", 1, "expected an entry name"),
         ("a { } ; b { }", 1, "expected an entry name"),
     ];
     for &(text, line, what) in cases {
-        assert_eq!(parse_file_text(text).unwrap_err(), cerr(line, what), "input {text:?}");
+        assert_eq!(
+            parse_file_text(text).unwrap_err(),
+            cerr(line, what),
+            "input {text:?}"
+        );
     }
 }
 
@@ -224,10 +312,16 @@ fn too_many_keys_and_too_much_text_are_refused() {
     // Re-setting a present key is fine, a new one is not.
     assert_eq!(one(&(text.clone() + "k0 = 7;}")).get_u64("k0"), Some(7));
     let line = MAX_KEYS_PER_ENTRY as u32 + 2;
-    assert_eq!(parse_file_text(&(text + "extra = 1;}")).unwrap_err(), cerr(line, "too many keys in one entry"));
+    assert_eq!(
+        parse_file_text(&(text + "extra = 1;}")).unwrap_err(),
+        cerr(line, "too many keys in one entry")
+    );
 
     let big = format!("d {{ {} }}", ";".repeat(MAX_CONFIG_BYTES));
-    assert_eq!(parse_file_text(&big).unwrap_err(), cerr(0, "config text larger than 1 MiB"));
+    assert_eq!(
+        parse_file_text(&big).unwrap_err(),
+        cerr(0, "config text larger than 1 MiB")
+    );
     let fits = format!("d {{{}}}", ";".repeat(MAX_CONFIG_BYTES - 4));
     assert!(one(&fits).is_empty());
 }
@@ -262,11 +356,21 @@ fn config_api() {
     assert_eq!(o.os_type(), None);
 
     assert_eq!(Config::new().page_mode(), PageMode::Unknown);
-    assert_eq!(one("d { pagemode = \"VMI_PM_IA32E\"; }").page_mode(), PageMode::Ia32e);
-    assert_eq!(one("d { pagemode = \"VMI_PM_BOGUS\"; }").page_mode(), PageMode::Unknown);
+    assert_eq!(
+        one("d { pagemode = \"VMI_PM_IA32E\"; }").page_mode(),
+        PageMode::Ia32e
+    );
+    assert_eq!(
+        one("d { pagemode = \"VMI_PM_BOGUS\"; }").page_mode(),
+        PageMode::Unknown
+    );
     let a = one("d { aarch64_ttbr0_va_width = 48; aarch64_ttbr0_granule_size = \"VMI_PS_4KB\"; }");
     assert_eq!(a.get_u64(AARCH64_TTBR0_VA_WIDTH), Some(48));
-    assert_eq!(a.get_str(AARCH64_TTBR0_GRANULE_SIZE).and_then(page_size_from_name), Some(PageSize::K4));
+    assert_eq!(
+        a.get_str(AARCH64_TTBR0_GRANULE_SIZE)
+            .and_then(page_size_from_name),
+        Some(PageSize::K4)
+    );
 }
 
 /// A fresh empty directory under the system temp dir, removed on drop.
@@ -325,7 +429,10 @@ fn search_order_is_cwd_sudo_home_home_system() {
     // A directory of that name does not count; missing sources are skipped.
     std::fs::create_dir_all(&files[0]).unwrap();
     write(&files[2], "");
-    let partial = SearchPaths { sudo_home: None, ..sp.clone() };
+    let partial = SearchPaths {
+        sudo_home: None,
+        ..sp.clone()
+    };
     assert_eq!(partial.candidates().len(), 3);
     assert_eq!(partial.find().as_ref(), Some(&files[2]));
 }
@@ -342,8 +449,16 @@ fn process_search_paths_follow_the_environment() {
 fn home_of_user_reads_the_password_database() {
     // Compare with /etc/passwd for whichever local user comes first.
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
-    let fields: Vec<&str> = passwd.lines().find(|l| !l.starts_with('#')).unwrap().split(':').collect();
-    assert_eq!(home_of_user(fields[0].as_ref()), Some(PathBuf::from(fields[5])));
+    let fields: Vec<&str> = passwd
+        .lines()
+        .find(|l| !l.starts_with('#'))
+        .unwrap()
+        .split(':')
+        .collect();
+    assert_eq!(
+        home_of_user(fields[0].as_ref()),
+        Some(PathBuf::from(fields[5]))
+    );
     assert_eq!(home_of_user("no-such-user-vmi-test".as_ref()), None);
     assert_eq!(home_of_user("bad\0name".as_ref()), None);
 }
@@ -354,10 +469,16 @@ fn load_entry_distinguishes_no_config_from_no_entry() {
     let path = t.0.join("libvmi.conf");
 
     let e = load_entry(&path, "vm").unwrap_err();
-    assert!(matches!(e, Error::Os { errno, .. } if errno == libc::ENOENT), "{e:?}");
+    assert!(
+        matches!(e, Error::Os { errno, .. } if errno == libc::ENOENT),
+        "{e:?}"
+    );
     assert_eq!(init_stage(&e), InitStage::NoConfig);
 
-    write(&path, "vm { ostype = \"Linux\"; linux_kaslr = 0x1c000000; }\nother { }\n");
+    write(
+        &path,
+        "vm { ostype = \"Linux\"; linux_kaslr = 0x1c000000; }\nother { }\n",
+    );
     let cfg = load_entry(&path, "vm").unwrap();
     assert_eq!(cfg.get_u64(LINUX_KASLR), Some(0x1c000000));
     let e = load_entry(&path, "mem.img").unwrap_err();
@@ -365,16 +486,28 @@ fn load_entry_distinguishes_no_config_from_no_entry() {
 
     write(&path, "vm { ostype = \"Linux\"; }\nother {\n kpgd = ;\n}\n");
     let e = load_entry(&path, "vm").unwrap_err();
-    assert_eq!(e, cerr(3, "expected a number (decimal, 0x hex or 0-prefixed octal)"));
+    assert_eq!(
+        e,
+        cerr(3, "expected a number (decimal, 0x hex or 0-prefixed octal)")
+    );
     assert_eq!(init_stage(&e), InitStage::NoConfig);
 
     std::fs::write(&path, b"vm { sysmap = \"\xff\"; }").unwrap();
-    assert_eq!(load_entry(&path, "vm").unwrap_err(), cerr(1, "string is not valid UTF-8"));
+    assert_eq!(
+        load_entry(&path, "vm").unwrap_err(),
+        cerr(1, "string is not valid UTF-8")
+    );
 
     std::fs::write(&path, vec![b' '; MAX_CONFIG_BYTES + 1]).unwrap();
-    assert_eq!(load_entry(&path, "vm").unwrap_err(), cerr(0, "config text larger than 1 MiB"));
+    assert_eq!(
+        load_entry(&path, "vm").unwrap_err(),
+        cerr(0, "config text larger than 1 MiB")
+    );
 
-    assert_eq!(init_stage(&Error::NotFound("config file")), InitStage::NoConfig);
+    assert_eq!(
+        init_stage(&Error::NotFound("config file")),
+        InitStage::NoConfig
+    );
 }
 
 // ---- randomised checks ------------------------------------------------
@@ -406,8 +539,10 @@ const SEEDS: &[&str] = &[
     "\"q n\" { my = 1; mine = \"s\"; }",
 ];
 
-const FRAGMENTS: &[&str] =
-    &["{", "}", ";", "=", "\"", "#", "\n", " ", "0x", "0", "9", "kpgd", "ostype", "\r", "\0", "é", "ab", "/"];
+const FRAGMENTS: &[&str] = &[
+    "{", "}", ";", "=", "\"", "#", "\n", " ", "0x", "0", "9", "kpgd", "ostype", "\r", "\0", "é",
+    "ab", "/",
+];
 
 fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
     let mut v = base.to_vec();
@@ -446,7 +581,12 @@ fn check_ok_result(text: &[u8], entries: &[(String, Config)]) {
         assert!(cfg.len() <= MAX_KEYS_PER_ENTRY);
         for (k, v) in cfg.iter() {
             if let Some(kind) = key_kind(k) {
-                assert_eq!(v.kind(), kind, "key {k} in {:?}", String::from_utf8_lossy(text));
+                assert_eq!(
+                    v.kind(),
+                    kind,
+                    "key {k} in {:?}",
+                    String::from_utf8_lossy(text)
+                );
             }
             assert_ne!(k, LINUX_ADDR);
         }
@@ -457,7 +597,11 @@ fn check_err_line(text: &[u8], e: &Error) {
     match *e {
         Error::Config { line, .. } => {
             let lines = text.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            assert!(line >= 1 && line <= lines, "line {line} of {lines} in {:?}", String::from_utf8_lossy(text));
+            assert!(
+                line >= 1 && line <= lines,
+                "line {line} of {lines} in {:?}",
+                String::from_utf8_lossy(text)
+            );
         }
         ref other => panic!("unexpected error kind {other:?}"),
     }
@@ -493,7 +637,13 @@ fn fuzz_random_bytes_never_panic() {
     for _ in 0..5_000 {
         let len = rng.below(200);
         let input: Vec<u8> = (0..len)
-            .map(|_| if rng.below(8) == 0 { rng.next() as u8 } else { *rng.pick(alphabet) })
+            .map(|_| {
+                if rng.below(8) == 0 {
+                    rng.next() as u8
+                } else {
+                    *rng.pick(alphabet)
+                }
+            })
             .collect();
         match parse_file_bytes(&input) {
             Ok(entries) => check_ok_result(&input, &entries),
