@@ -3,16 +3,7 @@
 use crate::error::{Error, Result};
 use crate::instance::Vmi;
 
-/// Guest operating system; discriminants equal upstream's `os_t`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-pub enum OsType {
-    Unknown = 0,
-    Linux = 1,
-    Windows = 2,
-    FreeBsd = 3,
-    Osx = 4,
-}
+pub use crate::config::OsType;
 
 /// One process as the OS layer sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]

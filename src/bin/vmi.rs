@@ -1,0 +1,173 @@
+//! `vmi`: introspect a guest memory image from the command line.
+//!
+//!     vmi ps      IMAGE [options]    processes: pid, name, page table
+//!     vmi modules IMAGE [options]    loaded kernel modules
+//!     vmi dmesg   IMAGE [options]    the kernel log
+//!     vmi sym     IMAGE [options] NAME...   symbol addresses
+//!     vmi dump    IMAGE [options] OUT       physical memory to a raw file
+//!
+//! Options: --sysmap FILE, --profile FILE (ISF or Rekall JSON), --config
+//! FILE [--entry NAME] (a libvmi.conf), --offsets tasks,mm,pid,name,pgd.
+//! With none of them the library looks for the global libvmi.conf entry
+//! named after the image.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use vmi::config::{Config, Value};
+use vmi::instance::Vmi;
+use vmi::os::linux::LinuxOs;
+
+struct Args {
+    cmd: String,
+    image: PathBuf,
+    config: Config,
+    rest: Vec<String>,
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: vmi <ps|modules|dmesg|sym|dump> IMAGE [--sysmap FILE] [--profile FILE] \
+         [--config FILE [--entry NAME]] [--offsets tasks,mm,pid,name,pgd] [ARGS...]"
+    );
+    ExitCode::from(2)
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let cmd = it.next().ok_or("missing command")?;
+    let image = PathBuf::from(it.next().ok_or("missing image")?);
+    let mut config = Config::new();
+    let mut config_file: Option<PathBuf> = None;
+    let mut entry: Option<String> = None;
+    let mut rest = Vec::new();
+    while let Some(a) = it.next() {
+        let mut val = || it.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--sysmap" => {
+                config.insert("sysmap", Value::Str(val()?));
+            }
+            "--profile" => {
+                config.insert("volatility_ist", Value::Str(val()?));
+            }
+            "--config" => config_file = Some(PathBuf::from(val()?)),
+            "--entry" => entry = Some(val()?),
+            "--offsets" => {
+                let v = val()?;
+                let parts: Vec<&str> = v.split(',').collect();
+                let keys = ["linux_tasks", "linux_mm", "linux_pid", "linux_name", "linux_pgd"];
+                if parts.len() != keys.len() {
+                    return Err("--offsets takes five comma-separated numbers".into());
+                }
+                for (k, p) in keys.iter().zip(parts) {
+                    let n = vmi::config::parse_number(p.trim()).map_err(|e| format!("{p}: {e}"))?;
+                    config.insert(*k, Value::Num(n));
+                }
+            }
+            _ => rest.push(a),
+        }
+    }
+    let name = image.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some(f) = config_file {
+        let loaded = vmi::config::load_entry(&f, entry.as_deref().unwrap_or(&name)).map_err(|e| e.to_string())?;
+        for (k, v) in loaded.iter() {
+            if !config.contains_key(k) {
+                config.insert(k, v.clone());
+            }
+        }
+    } else if config.is_empty() {
+        if let Ok(c) = vmi::config::load_global_entry(&name) {
+            config = c;
+        }
+    }
+    if !config.contains_key("ostype") {
+        config.insert("ostype", Value::Str("Linux".into()));
+    }
+    Ok(Args { cmd, image, config, rest })
+}
+
+fn open(args: &Args) -> Result<Vmi, String> {
+    let mut vmi = Vmi::open_file(&args.image, false).map_err(|e| format!("{}: {e}", args.image.display()))?;
+    vmi.set_config(args.config.clone());
+    Ok(vmi)
+}
+
+fn open_linux(args: &Args) -> Result<Vmi, String> {
+    let mut vmi = open(args)?;
+    LinuxOs::init(&mut vmi).map_err(|e| format!("Linux init failed: {e}"))?;
+    Ok(vmi)
+}
+
+fn run(args: Args) -> Result<(), String> {
+    match args.cmd.as_str() {
+        "ps" => {
+            let vmi = open_linux(&args)?;
+            let procs = vmi.os().ok_or("no OS layer")?.processes(&vmi).map_err(|e| e.to_string())?;
+            println!("{:>7}  {:<16}  {:>18}  {:>18}", "PID", "NAME", "DTB", "TASK");
+            for p in procs {
+                println!("{:>7}  {:<16}  {:#18x}  {:#18x}", p.pid, p.name, p.dtb, p.address);
+            }
+        }
+        "modules" => {
+            let vmi = open_linux(&args)?;
+            let mods = vmi.os().ok_or("no OS layer")?.modules(&vmi).map_err(|e| e.to_string())?;
+            for m in mods {
+                println!("{:<24} {:#18x} {:>10}", m.name, m.base, m.size);
+            }
+        }
+        "sym" => {
+            let vmi = open_linux(&args)?;
+            for name in &args.rest {
+                match vmi.ksym2v(name) {
+                    Ok(va) => println!("{name} {va:#x}"),
+                    Err(e) => println!("{name} not found ({e})"),
+                }
+            }
+        }
+        "dump" => {
+            let vmi = open(&args)?;
+            let out = args.rest.first().ok_or("dump needs an output file")?;
+            dump(&vmi, out)?;
+        }
+        other => return Err(format!("unknown command {other}")),
+    }
+    Ok(())
+}
+
+fn dump(vmi: &Vmi, out: &str) -> Result<(), String> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
+    let mut page = vec![0u8; 1 << 20];
+    for r in vmi.driver().ranges().to_vec() {
+        let mut pa = r.start;
+        while pa < r.end {
+            let n = ((r.end - pa) as usize).min(page.len());
+            let t = vmi.read_pa(pa, &mut page[..n]);
+            if let Some(e) = t.error {
+                return Err(format!("read at {:#x}: {e}", pa + t.bytes as u64));
+            }
+            f.seek(SeekFrom::Start(pa)).map_err(|e| e.to_string())?;
+            f.write_all(&page[..n]).map_err(|e| e.to_string())?;
+            pa += n as u64;
+        }
+    }
+    f.set_len(vmi.max_physical_address()).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("vmi: {e}");
+            return usage();
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vmi: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

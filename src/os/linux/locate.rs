@@ -1,0 +1,271 @@
+//! Finding a Linux kernel in guest memory: where its image sits physically,
+//! its virtual KASLR slide, its page tables and the paging mode. Cheap exact
+//! ways come first (registers, the `linux_banner` string at the offset the
+//! profile predicts); a bounded search of page-table mappings is the
+//! fallback.
+
+use crate::addr::{PageMode, PAGE_SIZE};
+use crate::driver::{PhysicalMemory, Reg};
+use crate::error::{Error, Result};
+use crate::instance::Vmi;
+use crate::paging::{self, ArmRoots, PagingContext};
+use crate::profile::Profile;
+
+/// Where the kernel is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelLocation {
+    pub mode: PageMode,
+    pub paging: PagingContext,
+    /// Physical address of the kernel's top-level page table.
+    pub kpgd: u64,
+    /// Added (wrapping) to a profile address to get the running address.
+    pub slide: u64,
+    /// Physical address of `_text`.
+    pub text_pa: u64,
+    /// How the slide was found, for the verbose log.
+    pub method: &'static str,
+}
+
+/// What the caller already knows (config keys, registers).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hints {
+    pub kpgd: Option<u64>,
+    pub slide: Option<u64>,
+    pub mode: Option<PageMode>,
+}
+
+/// The kernel's family as its link addresses reveal it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    X86_64,
+    X86_32,
+    Arm64,
+}
+
+const BANNER: &[u8] = b"Linux version ";
+/// x86-32's default PAGE_OFFSET (3G/1G split): kernel VA = PA + this.
+const X86_32_PAGE_OFFSET: u64 = 0xc000_0000;
+/// x86-64 KASLR moves the image within 1 GiB in 2 MiB steps.
+const X86_64_SLIDE_STEP: u64 = 2 << 20;
+const X86_64_SLIDE_RANGE: u64 = 1 << 30;
+/// Bound on page-table mappings examined when searching an arm64 slide.
+const MAX_ENUMERATED: usize = 1 << 21;
+
+fn sym_any(p: &Profile, names: &[&str]) -> Option<u64> {
+    names.iter().find_map(|n| p.symbol(n))
+}
+
+fn family(p: &Profile, text: u64) -> Family {
+    if text < (1 << 32) {
+        Family::X86_32
+    } else if p.symbol("startup_64").is_some() || p.symbol("entry_SYSCALL_64").is_some() {
+        Family::X86_64
+    } else {
+        Family::Arm64
+    }
+}
+
+fn modes_for(f: Family) -> &'static [PageMode] {
+    match f {
+        Family::X86_64 => &[PageMode::Ia32e, PageMode::Ia32eLa57],
+        Family::X86_32 => &[PageMode::Pae, PageMode::Legacy],
+        Family::Arm64 => &[PageMode::Aarch64],
+    }
+}
+
+fn context(f: Family, root: u64) -> PagingContext {
+    let mut ctx = PagingContext::new(root);
+    if f == Family::Arm64 {
+        ctx.arm_roots = ArmRoots::Upper;
+    }
+    ctx
+}
+
+fn maps_to(mem: &dyn PhysicalMemory, mode: PageMode, ctx: &PagingContext, va: u64, pa: u64) -> bool {
+    matches!(paging::translate(mem, mode, ctx, va), Ok(t) if t.pa == pa)
+}
+
+/// Physical addresses where `_text` may be: pages whose bytes at the
+/// banner's in-page offset read "Linux version ".
+fn text_candidates(mem: &dyn PhysicalMemory, banner_off: u64) -> Vec<u64> {
+    let in_page = banner_off & (PAGE_SIZE - 1);
+    let mut out = Vec::new();
+    let mut probe = [0u8; BANNER.len()];
+    for range in mem.ranges() {
+        let mut page = range.start & !(PAGE_SIZE - 1);
+        while page < range.end {
+            let at = page + in_page;
+            let hit = match mem.page_slice(at) {
+                Some(s) if s.len() >= BANNER.len() => &s[..BANNER.len()] == BANNER,
+                _ => mem.read_phys(at, &mut probe).is_ok() && probe == BANNER,
+            };
+            if hit && at >= banner_off {
+                out.push(at - banner_off);
+                if out.len() >= 64 {
+                    return out;
+                }
+            }
+            page += PAGE_SIZE;
+        }
+    }
+    out
+}
+
+/// Finds the virtual slide for a kernel whose `_text` is at `text_pa`,
+/// walking from `ctx`.
+fn find_slide(
+    mem: &dyn PhysicalMemory,
+    f: Family,
+    mode: PageMode,
+    ctx: &PagingContext,
+    text: u64,
+    text_pa: u64,
+) -> Option<u64> {
+    match f {
+        Family::X86_32 => {
+            let va = text_pa.wrapping_add(X86_32_PAGE_OFFSET);
+            maps_to(mem, mode, ctx, va, text_pa).then(|| va.wrapping_sub(text))
+        }
+        Family::X86_64 => (0..X86_64_SLIDE_RANGE / X86_64_SLIDE_STEP)
+            .map(|i| i * X86_64_SLIDE_STEP)
+            .find(|s| maps_to(mem, mode, ctx, text.wrapping_add(*s), text_pa)),
+        Family::Arm64 => {
+            if maps_to(mem, mode, ctx, text, text_pa) {
+                return Some(0);
+            }
+            // The image lives above its link address; the linear map (which
+            // also maps it) lies below, so take the lowest hit above.
+            let mut best: Option<u64> = None;
+            let _ = paging::for_each_page_bounded(
+                mem,
+                mode,
+                ctx,
+                paging::EnumLimits { max_pages: MAX_ENUMERATED, ..Default::default() },
+                |t| {
+                    if t.pa <= text_pa && text_pa < t.pa + t.page_size.bytes() {
+                        let va = t.page_base_va + (text_pa - t.pa);
+                        if va >= text && best.is_none_or(|b| va < b) {
+                            best = Some(va);
+                        }
+                    }
+                },
+            );
+            best.map(|va| va - text)
+        }
+    }
+}
+
+/// Locates the kernel described by `profile` (link-time addresses).
+pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocation> {
+    let mem: &dyn PhysicalMemory = vmi.driver();
+    let text = sym_any(profile, &["_text", "_stext", "startup_64", "startup_32", "stext"])
+        .ok_or(Error::NotFound("kernel symbol _text (is this a Linux System.map?)"))?;
+    let table = sym_any(profile, &["init_top_pgt", "init_level4_pgt", "swapper_pg_dir"])
+        .ok_or(Error::NotFound("kernel page-table symbol (init_top_pgt / swapper_pg_dir)"))?;
+    let fam = family(profile, text);
+    let modes: Vec<PageMode> = match hints.mode {
+        Some(m) if !matches!(m, PageMode::Unknown | PageMode::None) => vec![m],
+        _ => modes_for(fam).to_vec(),
+    };
+
+    // 1. A page table we were given (config kpgd, or CR3/TTBR1 of a vCPU).
+    if let Some(kpgd) = hints.kpgd.filter(|k| *k != 0) {
+        if let Some(loc) = with_known_table(vmi, profile, fam, &modes, kpgd, text, hints.slide)? {
+            return Ok(loc);
+        }
+    }
+
+    // 2. The banner where the profile says it is, relative to _text.
+    let banner = profile.symbol("linux_banner").ok_or(Error::NotFound("symbol linux_banner"))?;
+    let banner_off = banner.checked_sub(text).filter(|o| *o < (256 << 20)).ok_or(Error::Malformed(
+        "linux_banner is not inside the kernel image according to the profile",
+    ))?;
+    let table_off = table.wrapping_sub(text);
+    for text_pa in text_candidates(mem, banner_off) {
+        let kpgd = text_pa.wrapping_add(table_off);
+        for &mode in &modes {
+            let ctx = context(fam, kpgd);
+            let slide = match hints.slide {
+                Some(s) if maps_to(mem, mode, &ctx, text.wrapping_add(s), text_pa) => Some(s),
+                Some(_) => None,
+                None => find_slide(mem, fam, mode, &ctx, text, text_pa),
+            };
+            if let Some(slide) = slide {
+                return Ok(KernelLocation {
+                    mode,
+                    paging: ctx,
+                    kpgd,
+                    slide,
+                    text_pa,
+                    method: "linux_banner at the profile's offset, slide from the kernel page tables",
+                });
+            }
+        }
+    }
+    Err(Error::NotFound(
+        "Linux kernel image (no linux_banner at the offset the profile predicts: does the profile match this kernel?)",
+    ))
+}
+
+/// With a known page-table root: find the slide (registers first), then
+/// where `_text` is physically.
+fn with_known_table(
+    vmi: &Vmi,
+    profile: &Profile,
+    fam: Family,
+    modes: &[PageMode],
+    kpgd: u64,
+    text: u64,
+    slide_hint: Option<u64>,
+) -> Result<Option<KernelLocation>> {
+    let mem: &dyn PhysicalMemory = vmi.driver();
+    let mut slides: Vec<(u64, &'static str)> = Vec::new();
+    if let Some(s) = slide_hint {
+        slides.push((s, "configured slide"));
+    }
+    if fam == Family::X86_64 {
+        if let (Ok(lstar), Some(entry)) = (vmi.get_reg(Reg::Lstar, 0), profile.symbol("entry_SYSCALL_64")) {
+            slides.push((lstar.wrapping_sub(entry), "LSTAR minus entry_SYSCALL_64"));
+        }
+    }
+    slides.push((0, "no slide"));
+    let banner_off = profile.symbol("linux_banner").map(|b| b.wrapping_sub(text));
+    // A slide is right when the banner reads back where it should.
+    let verified = |mode: PageMode, ctx: &PagingContext, slide: u64| -> Option<u64> {
+        let t = paging::translate(mem, mode, ctx, text.wrapping_add(slide)).ok()?;
+        if let Some(off) = banner_off {
+            let b = paging::translate(mem, mode, ctx, text.wrapping_add(slide).wrapping_add(off)).ok()?;
+            let mut probe = [0u8; BANNER.len()];
+            mem.read_phys(b.pa, &mut probe).ok()?;
+            if probe != BANNER {
+                return None;
+            }
+        }
+        Some(t.pa)
+    };
+    for &mode in modes {
+        let ctx = context(fam, kpgd);
+        for &(slide, method) in &slides {
+            if let Some(text_pa) = verified(mode, &ctx, slide) {
+                return Ok(Some(KernelLocation { mode, paging: ctx, kpgd, slide, text_pa, method }));
+            }
+        }
+        // No register shortcut: x86-64 slides are few enough to try.
+        if fam == Family::X86_64 {
+            for i in 0..X86_64_SLIDE_RANGE / X86_64_SLIDE_STEP {
+                let slide = i * X86_64_SLIDE_STEP;
+                if let Some(text_pa) = verified(mode, &ctx, slide) {
+                    return Ok(Some(KernelLocation {
+                        mode,
+                        paging: ctx,
+                        kpgd,
+                        slide,
+                        text_pa,
+                        method: "slide search through the given page table",
+                    }));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
