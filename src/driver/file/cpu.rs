@@ -101,7 +101,9 @@ pub(crate) struct CoreRegisters {
 /// Decodes the register notes. Returns `None` when the dump has no usable
 /// `NT_PRSTATUS` notes (foreign architecture, damaged notes).
 pub(crate) fn decode(machine: u16, big: bool, notes: &[Note<'_>]) -> Option<CoreRegisters> {
-    let prstatus = notes.iter().filter(|n| n.ntype == NT_PRSTATUS && n.name == b"CORE");
+    let prstatus = notes
+        .iter()
+        .filter(|n| n.ntype == NT_PRSTATUS && n.name == b"CORE");
     let mut cpus = Vec::new();
     for n in prstatus {
         let r = Reader { data: n.desc, big };
@@ -120,7 +122,13 @@ pub(crate) fn decode(machine: u16, big: bool, notes: &[Note<'_>]) -> Option<Core
         let qemu = notes.iter().filter(|n| n.name == QEMU_NOTE_NAME);
         for (cpu, n) in cpus.iter_mut().zip(qemu) {
             if let Cpu::X86(c) = cpu {
-                apply_qemu_state(c, &Reader { data: n.desc, big: false });
+                apply_qemu_state(
+                    c,
+                    &Reader {
+                        data: n.desc,
+                        big: false,
+                    },
+                );
             }
         }
     }
@@ -159,7 +167,9 @@ fn x86_from_prstatus(r: &Reader<'_>) -> Option<X86Cpu> {
 /// with an unknown version or a short body are ignored.
 fn apply_qemu_state(c: &mut X86Cpu, r: &Reader<'_>) {
     let len = r.data.len() as u64;
-    let (Ok(version), Ok(size)) = (r.u32(0), r.u32(4)) else { return };
+    let (Ok(version), Ok(size)) = (r.u32(0), r.u32(4)) else {
+        return;
+    };
     let size = u64::from(size).min(len);
     if version != QEMU_STATE_VERSION || size < QS_MIN_SIZE {
         return;
@@ -195,7 +205,11 @@ fn arm64_from_prstatus(r: &Reader<'_>) -> Option<Arm64Cpu> {
     for (i, v) in x.iter_mut().enumerate() {
         *v = ur(i as u64)?;
     }
-    Some(Arm64Cpu { x, sp: ur(31)?, pc: ur(32)? })
+    Some(Arm64Cpu {
+        x,
+        sp: ur(31)?,
+        pc: ur(32)?,
+    })
 }
 
 fn missing() -> Error {
@@ -219,7 +233,11 @@ impl X86Cpu {
             // bit reads as 0.
             Reg::Efer => {
                 self.cr.ok_or_else(missing)?;
-                Ok(if self.long_mode { EFER_LME | EFER_LMA } else { 0 })
+                Ok(if self.long_mode {
+                    EFER_LME | EFER_LMA
+                } else {
+                    0
+                })
             }
             Reg::FsBase => self.fs_base.ok_or_else(missing),
             Reg::GsBase => self.gs_base.ok_or_else(missing),

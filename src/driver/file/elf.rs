@@ -39,17 +39,29 @@ impl<'a> Reader<'a> {
 
     pub fn u16(&self, off: u64) -> Result<u16> {
         let b = self.bytes::<2>(off)?;
-        Ok(if self.big { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+        Ok(if self.big {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
     }
 
     pub fn u32(&self, off: u64) -> Result<u32> {
         let b = self.bytes::<4>(off)?;
-        Ok(if self.big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+        Ok(if self.big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
     }
 
     pub fn u64(&self, off: u64) -> Result<u64> {
         let b = self.bytes::<8>(off)?;
-        Ok(if self.big { u64::from_be_bytes(b) } else { u64::from_le_bytes(b) })
+        Ok(if self.big {
+            u64::from_be_bytes(b)
+        } else {
+            u64::from_le_bytes(b)
+        })
     }
 
     /// A machine word: 8 bytes for ELF64, 4 for ELF32.
@@ -78,7 +90,10 @@ pub(crate) fn is_core(data: &[u8]) -> bool {
     if data.len() < 18 || &data[..4] != ELF_MAGIC {
         return false;
     }
-    let r = Reader { data, big: data[5] == 2 };
+    let r = Reader {
+        data,
+        big: data[5] == 2,
+    };
     r.u16(16) == Ok(ET_CORE)
 }
 
@@ -124,7 +139,12 @@ pub(crate) fn parse(data: &[u8]) -> Result<ElfCore<'_>> {
     let (phoff, shoff, phentsize, phnum) = if wide {
         (r.u64(32)?, r.u64(40)?, r.u16(54)?, r.u16(56)?)
     } else {
-        (u64::from(r.u32(28)?), u64::from(r.u32(32)?), r.u16(42)?, r.u16(44)?)
+        (
+            u64::from(r.u32(28)?),
+            u64::from(r.u32(32)?),
+            r.u16(42)?,
+            r.u16(44)?,
+        )
     };
     let min_phent: u16 = if wide { 56 } else { 32 };
     if phentsize < min_phent {
@@ -154,17 +174,23 @@ pub(crate) fn parse(data: &[u8]) -> Result<ElfCore<'_>> {
         let ph = phoff + i * u64::from(phentsize);
         let p_type = r.u32(ph)?;
         let (offset, paddr, filesz, memsz) = if wide {
-            (r.u64(ph + 8)?, r.u64(ph + 24)?, r.u64(ph + 32)?, r.u64(ph + 40)?)
+            (
+                r.u64(ph + 8)?,
+                r.u64(ph + 24)?,
+                r.u64(ph + 32)?,
+                r.u64(ph + 40)?,
+            )
         } else {
             let w = |o| r.word(ph + o, false);
             (w(4)?, w(12)?, w(16)?, w(20)?)
         };
         match p_type {
-            PT_LOAD => core.segments.push(load_segment(offset, paddr, filesz, memsz)?),
+            PT_LOAD => core
+                .segments
+                .push(load_segment(offset, paddr, filesz, memsz)?),
             PT_NOTE => {
-                if collect_notes(&r, offset, filesz, &mut core.notes).is_err() {
-                    core.notes_truncated = true;
-                }
+                let ok = collect_notes(&r, offset, filesz, &mut core.notes).is_ok();
+                core.notes_truncated |= !ok;
             }
             _ => {}
         }
@@ -178,8 +204,15 @@ fn load_segment(offset: u64, paddr: u64, filesz: u64, memsz: u64) -> Result<Segm
     if filesz > memsz {
         return Err(Error::Malformed("PT_LOAD p_filesz exceeds p_memsz"));
     }
-    let end = paddr.checked_add(memsz).ok_or(Error::Malformed("PT_LOAD wraps the address space"))?;
-    Ok(Segment { start: paddr, data_end: paddr + filesz, end, offset })
+    let end = paddr
+        .checked_add(memsz)
+        .ok_or(Error::Malformed("PT_LOAD wraps the address space"))?;
+    Ok(Segment {
+        start: paddr,
+        data_end: paddr + filesz,
+        end,
+        offset,
+    })
 }
 
 /// Upper bound on collected notes: far above any real vCPU count.
@@ -187,8 +220,16 @@ const MAX_NOTES: usize = 1 << 16;
 
 /// Walks the notes of one `PT_NOTE` segment. Name and descriptor are padded
 /// to 4 bytes, as Linux and QEMU write them for both ELF classes.
-fn collect_notes<'a>(r: &Reader<'a>, offset: u64, size: u64, out: &mut Vec<Note<'a>>) -> Result<()> {
-    let seg = Reader { data: r.slice(offset, size)?, big: r.big };
+fn collect_notes<'a>(
+    r: &Reader<'a>,
+    offset: u64,
+    size: u64,
+    out: &mut Vec<Note<'a>>,
+) -> Result<()> {
+    let seg = Reader {
+        data: r.slice(offset, size)?,
+        big: r.big,
+    };
     let mut pos: u64 = 0;
     while pos.checked_add(12).is_some_and(|e| e <= size) {
         if out.len() >= MAX_NOTES {
@@ -202,7 +243,11 @@ fn collect_notes<'a>(r: &Reader<'a>, offset: u64, size: u64, out: &mut Vec<Note<
         let name = seg.slice(name_off, namesz)?;
         let desc = seg.slice(desc_off, descsz)?;
         let len = name.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-        out.push(Note { name: &name[..len], ntype, desc });
+        out.push(Note {
+            name: &name[..len],
+            ntype,
+            desc,
+        });
         pos = desc_off + align4(descsz);
     }
     Ok(())

@@ -27,7 +27,12 @@ impl Segment {
     /// A fully file-backed run of `len` bytes; `None` on overflow.
     pub(crate) fn stored(start: u64, len: u64, offset: u64) -> Option<Segment> {
         let end = start.checked_add(len)?;
-        Some(Segment { start, data_end: end, end, offset })
+        Some(Segment {
+            start,
+            data_end: end,
+            end,
+            offset,
+        })
     }
 
     /// Checks that the stored part lies inside a file of `file_len` bytes.
@@ -38,7 +43,9 @@ impl Segment {
         let stored = self.data_end - self.start;
         match self.offset.checked_add(stored) {
             Some(e) if e <= file_len => Ok(()),
-            _ => Err(Error::Malformed("segment data lies beyond the end of the file")),
+            _ => Err(Error::Malformed(
+                "segment data lies beyond the end of the file",
+            )),
         }
     }
 
@@ -60,7 +67,9 @@ impl Segment {
 
 pub(crate) enum Layout {
     /// Raw image: guest-physical address == file offset on `[0, end)`.
-    Identity { end: u64 },
+    Identity {
+        end: u64,
+    },
     Table(SegmentTable),
 }
 
@@ -102,7 +111,10 @@ impl SegmentTable {
         if out.is_empty() {
             return Err(Error::Malformed("image contains no memory"));
         }
-        Ok(SegmentTable { segs: out, last: AtomicUsize::new(0) })
+        Ok(SegmentTable {
+            segs: out,
+            last: AtomicUsize::new(0),
+        })
     }
 
     #[cfg(test)]
@@ -119,7 +131,10 @@ impl SegmentTable {
                 return Some(s);
             }
         }
-        let idx = self.segs.partition_point(|s| s.start <= pa).checked_sub(1)?;
+        let idx = self
+            .segs
+            .partition_point(|s| s.start <= pa)
+            .checked_sub(1)?;
         let s = self.segs.get(idx)?;
         if pa < s.end {
             self.last.store(idx, Ordering::Relaxed);
@@ -161,7 +176,10 @@ impl SegmentTable {
         for s in &self.segs {
             match out.last_mut() {
                 Some(r) if r.end == s.start => r.end = s.end,
-                _ => out.push(PhysRange { start: s.start, end: s.end }),
+                _ => out.push(PhysRange {
+                    start: s.start,
+                    end: s.end,
+                }),
             }
         }
         out
@@ -174,7 +192,9 @@ fn normalize(ranges: &[PhysRange]) -> Result<Vec<PhysRange>> {
         return Err(Error::InvalidArgument("memory map has too many ranges"));
     }
     if ranges.iter().any(|r| r.start > r.end) {
-        return Err(Error::InvalidArgument("memory map range ends before it starts"));
+        return Err(Error::InvalidArgument(
+            "memory map range ends before it starts",
+        ));
     }
     let mut v: Vec<PhysRange> = ranges.iter().copied().filter(|r| r.end > r.start).collect();
     v.sort_unstable_by_key(|r| r.start);
@@ -198,8 +218,11 @@ mod tests {
 
     #[test]
     fn sorts_and_finds() {
-        let t = SegmentTable::new(vec![seg(0x10000, 0x1000, 0), seg(0, 0x1000, 0x1000)], 0x2000)
-            .unwrap();
+        let t = SegmentTable::new(
+            vec![seg(0x10000, 0x1000, 0), seg(0, 0x1000, 0x1000)],
+            0x2000,
+        )
+        .unwrap();
         assert_eq!(t.segments()[0].start, 0);
         assert_eq!(t.find(0xfff).map(|s| s.offset), Some(0x1000));
         assert_eq!(t.find(0x10000).map(|s| s.offset), Some(0));
@@ -213,8 +236,8 @@ mod tests {
 
     #[test]
     fn aliases_dropped_partial_overlap_rejected() {
-        let t = SegmentTable::new(vec![seg(0x1000, 0x100, 0), seg(0, 0x4000, 0x100)], 0x5000)
-            .unwrap();
+        let t =
+            SegmentTable::new(vec![seg(0x1000, 0x100, 0), seg(0, 0x4000, 0x100)], 0x5000).unwrap();
         assert_eq!(t.segments().len(), 1);
         let e = SegmentTable::new(vec![seg(0, 0x2000, 0), seg(0x1000, 0x2000, 0)], 0x5000);
         assert!(matches!(e, Err(Error::Malformed(_))));
@@ -234,10 +257,22 @@ mod tests {
         let r = t
             .restrict(
                 &[
-                    PhysRange { start: 0x3000, end: 0x5000 },
-                    PhysRange { start: 0x1000, end: 0x2000 },
-                    PhysRange { start: 0x1800, end: 0x2800 },
-                    PhysRange { start: 0xf000, end: 0x20000 },
+                    PhysRange {
+                        start: 0x3000,
+                        end: 0x5000,
+                    },
+                    PhysRange {
+                        start: 0x1000,
+                        end: 0x2000,
+                    },
+                    PhysRange {
+                        start: 0x1800,
+                        end: 0x2800,
+                    },
+                    PhysRange {
+                        start: 0xf000,
+                        end: 0x20000,
+                    },
                 ],
                 0x10000,
             )
@@ -245,9 +280,18 @@ mod tests {
         assert_eq!(
             r.ranges(),
             vec![
-                PhysRange { start: 0x1000, end: 0x2800 },
-                PhysRange { start: 0x3000, end: 0x5000 },
-                PhysRange { start: 0xf000, end: 0x10000 },
+                PhysRange {
+                    start: 0x1000,
+                    end: 0x2800
+                },
+                PhysRange {
+                    start: 0x3000,
+                    end: 0x5000
+                },
+                PhysRange {
+                    start: 0xf000,
+                    end: 0x10000
+                },
             ]
         );
         assert_eq!(r.find(0x3000).map(|s| s.offset), Some(0x3000));

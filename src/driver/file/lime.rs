@@ -11,7 +11,8 @@ const LIME_VERSION: u32 = 1;
 const HEADER_LEN: u64 = 32;
 
 pub(crate) fn is_lime(data: &[u8]) -> bool {
-    data.get(..4).is_some_and(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]) == LIME_MAGIC)
+    data.get(..4)
+        .is_some_and(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]) == LIME_MAGIC)
 }
 
 fn field<const N: usize>(data: &[u8], off: u64) -> Option<[u8; N]> {
@@ -53,7 +54,9 @@ pub(crate) fn parse(data: &[u8]) -> Result<Vec<Segment>> {
         off = data_off
             .checked_add(size)
             .filter(|&e| e <= len)
-            .ok_or(Error::Malformed("LiME range data lies beyond the end of the file"))?;
+            .ok_or(Error::Malformed(
+                "LiME range data lies beyond the end of the file",
+            ))?;
         segs.push(seg);
     }
     Ok(segs)

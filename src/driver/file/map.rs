@@ -105,7 +105,11 @@ impl MappedFile {
             Backing::ReadWrite(m) => {
                 // SAFETY: `check` proved [start, start+len) lies in the map.
                 unsafe {
-                    std::ptr::copy_nonoverlapping(m.as_ptr().add(start), dst.as_mut_ptr(), dst.len())
+                    std::ptr::copy_nonoverlapping(
+                        m.as_ptr().add(start),
+                        dst.as_mut_ptr(),
+                        dst.len(),
+                    )
                 }
             }
         }
@@ -116,15 +120,17 @@ impl MappedFile {
     pub(crate) fn write(&self, off: u64, src: &[u8]) -> Result<()> {
         let start = self.check(off, src.len())?;
         match &self.backing {
-            Backing::ReadOnly(_) => {
-                Err(Error::Unsupported("memory image was opened read-only"))
-            }
+            Backing::ReadOnly(_) => Err(Error::Unsupported("memory image was opened read-only")),
             Backing::ReadWrite(m) => {
                 // SAFETY: `check` proved the range lies in the map, which is
                 // mapped PROT_WRITE|MAP_SHARED; no `&[u8]` into a writable map
                 // is ever created outside construction.
                 unsafe {
-                    std::ptr::copy_nonoverlapping(src.as_ptr(), m.as_mut_ptr().add(start), src.len())
+                    std::ptr::copy_nonoverlapping(
+                        src.as_ptr(),
+                        m.as_mut_ptr().add(start),
+                        src.len(),
+                    )
                 }
                 Ok(())
             }
@@ -135,9 +141,9 @@ impl MappedFile {
     pub(crate) fn flush(&self) -> Result<()> {
         match &self.backing {
             Backing::ReadOnly(_) => Ok(()),
-            Backing::ReadWrite(m) => {
-                m.flush().map_err(|e| Error::from_io(&e, "cannot flush memory image file"))
-            }
+            Backing::ReadWrite(m) => m
+                .flush()
+                .map_err(|e| Error::from_io(&e, "cannot flush memory image file")),
         }
     }
 
@@ -146,7 +152,9 @@ impl MappedFile {
         let end = off.checked_add(len as u64);
         match end {
             Some(end) if end <= self.len() => Ok(off as usize),
-            _ => Err(Error::Malformed("range lies beyond the end of the image file")),
+            _ => Err(Error::Malformed(
+                "range lies beyond the end of the image file",
+            )),
         }
     }
 }

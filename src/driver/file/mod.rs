@@ -89,7 +89,12 @@ impl FileDriver {
                 let table = SegmentTable::new(lime::parse(data)?, file_len)?;
                 Ok((FileFormat::Lime, Layout::Table(table), None, None))
             } else {
-                Ok((FileFormat::Raw, Layout::Identity { end: file_len }, None, None))
+                Ok((
+                    FileFormat::Raw,
+                    Layout::Identity { end: file_len },
+                    None,
+                    None,
+                ))
             }
         })?;
         let layout = match ranges {
@@ -97,7 +102,10 @@ impl FileDriver {
             Some(r) => Layout::Table(restrict(&layout, r, file_len)?),
         };
         let ranges = match &layout {
-            Layout::Identity { end } => vec![PhysRange { start: 0, end: *end }],
+            Layout::Identity { end } => vec![PhysRange {
+                start: 0,
+                end: *end,
+            }],
             Layout::Table(t) => t.ranges(),
         };
         log_debug!(
@@ -105,7 +113,14 @@ impl FileDriver {
             ranges.len(),
             regs.as_ref().map_or(0, |r| r.num_vcpus())
         );
-        Ok(FileDriver { map, layout, ranges, format, arch, regs })
+        Ok(FileDriver {
+            map,
+            layout,
+            ranges,
+            format,
+            arch,
+            regs,
+        })
     }
 
     pub fn format(&self) -> FileFormat {
@@ -132,7 +147,9 @@ impl FileDriver {
     /// an unstored zero tail, length)`. Fails before visiting anything if
     /// some byte is not backed.
     fn pieces(&self, pa: u64, len: usize) -> Result<Pieces<'_>> {
-        let end = pa.checked_add(len as u64).ok_or(Error::PhysicalOutOfRange { pa })?;
+        let end = pa
+            .checked_add(len as u64)
+            .ok_or(Error::PhysicalOutOfRange { pa })?;
         let mut cur = pa;
         // Validate the whole range first so a failed access has no effect.
         if let Layout::Table(t) = &self.layout {
@@ -142,10 +159,16 @@ impl FileDriver {
             }
         } else if let Layout::Identity { end: file_end } = self.layout {
             if end > file_end {
-                return Err(Error::PhysicalOutOfRange { pa: pa.max(file_end) });
+                return Err(Error::PhysicalOutOfRange {
+                    pa: pa.max(file_end),
+                });
             }
         }
-        Ok(Pieces { drv: self, cur: pa, end })
+        Ok(Pieces {
+            drv: self,
+            cur: pa,
+            end,
+        })
     }
 }
 
@@ -180,16 +203,34 @@ impl Iterator for Pieces<'_> {
             return None;
         }
         let (piece, next) = match &self.drv.layout {
-            Layout::Identity { .. } => (Piece { off: Some(self.cur), len: self.end - self.cur }, self.end),
+            Layout::Identity { .. } => (
+                Piece {
+                    off: Some(self.cur),
+                    len: self.end - self.cur,
+                },
+                self.end,
+            ),
             Layout::Table(t) => {
                 let s = t.find(self.cur)?;
                 let stop = s.end.min(self.end);
                 if self.cur < s.data_end {
                     let to = s.data_end.min(stop);
                     let off = s.offset + (self.cur - s.start);
-                    (Piece { off: Some(off), len: to - self.cur }, to)
+                    (
+                        Piece {
+                            off: Some(off),
+                            len: to - self.cur,
+                        },
+                        to,
+                    )
                 } else {
-                    (Piece { off: None, len: stop - self.cur }, stop)
+                    (
+                        Piece {
+                            off: None,
+                            len: stop - self.cur,
+                        },
+                        stop,
+                    )
                 }
             }
         };
@@ -212,7 +253,9 @@ impl PhysicalMemory for FileDriver {
         for p in self.pieces(pa, buf.len())? {
             // Piece lengths sum to buf.len(), so these casts and slices fit.
             let len = p.len as usize;
-            let dst = buf.get_mut(done..done + len).ok_or(Error::PhysicalOutOfRange { pa })?;
+            let dst = buf
+                .get_mut(done..done + len)
+                .ok_or(Error::PhysicalOutOfRange { pa })?;
             match p.off {
                 Some(off) => self.map.read(off, dst)?,
                 None => dst.fill(0),
@@ -263,7 +306,9 @@ impl PhysicalWrite for FileDriver {
         let mut done = 0usize;
         for p in pieces {
             let len = p.len as usize;
-            let src = buf.get(done..done + len).ok_or(Error::PhysicalOutOfRange { pa })?;
+            let src = buf
+                .get(done..done + len)
+                .ok_or(Error::PhysicalOutOfRange { pa })?;
             if let Some(off) = p.off {
                 self.map.write(off, src)?;
             }
