@@ -80,9 +80,9 @@ impl MappedFile {
         }
     }
 
-    /// Header parsing needs a view of the file before any write can happen;
-    /// for a writable map this copies nothing but is only used while the
-    /// driver is being built (single owner, no writers yet).
+    /// Borrowed view for header parsing. For a writable map this is sound
+    /// only because it is used while the driver is being built: a single
+    /// owner and no writer yet.
     pub(crate) fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match &self.backing {
             Backing::ReadOnly(m) => f(&m[..]),
@@ -118,23 +118,15 @@ impl MappedFile {
 
     /// Copies `src` to file offset `off`; fails on a read-only map.
     pub(crate) fn write(&self, off: u64, src: &[u8]) -> Result<()> {
+        let Backing::ReadWrite(m) = &self.backing else {
+            return Err(Error::Unsupported("memory image was opened read-only"));
+        };
         let start = self.check(off, src.len())?;
-        match &self.backing {
-            Backing::ReadOnly(_) => Err(Error::Unsupported("memory image was opened read-only")),
-            Backing::ReadWrite(m) => {
-                // SAFETY: `check` proved the range lies in the map, which is
-                // mapped PROT_WRITE|MAP_SHARED; no `&[u8]` into a writable map
-                // is ever created outside construction.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        src.as_ptr(),
-                        m.as_mut_ptr().add(start),
-                        src.len(),
-                    )
-                }
-                Ok(())
-            }
-        }
+        // SAFETY: `check` proved the range lies in the map, which is mapped
+        // PROT_WRITE|MAP_SHARED; no `&[u8]` into a writable map outlives
+        // construction, so no shared reference sees these bytes change.
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), m.as_mut_ptr().add(start), src.len()) }
+        Ok(())
     }
 
     /// Flushes written pages to the file.
