@@ -48,7 +48,13 @@ pub(crate) struct Level {
 }
 
 impl Level {
-    const EMPTY: Level = Level { shift: 0, bits: 0, kind: Kind::X86, large: false, slot: 0 };
+    const EMPTY: Level = Level {
+        shift: 0,
+        bits: 0,
+        kind: Kind::X86,
+        large: false,
+        slot: 0,
+    };
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -85,8 +91,13 @@ const fn x86_levels<const N: usize>(
     let mut out = [Level::EMPTY; MAX_LEVELS];
     let mut i = 0;
     while i < N {
-        out[i] =
-            Level { shift: shifts[i], bits, kind, large: large[i], slot: (N - 1 - i) as u8 };
+        out[i] = Level {
+            shift: shifts[i],
+            bits,
+            kind,
+            large: large[i],
+            slot: (N - 1 - i) as u8,
+        };
         i += 1;
     }
     out
@@ -123,7 +134,12 @@ pub(crate) static PAE: ModeDesc = {
 
 const fn x86_64(count: u8, kind: Kind) -> ModeDesc {
     let levels = if count == 5 {
-        x86_levels([48, 39, 30, 21, 12], 9, kind, [false, false, true, true, false])
+        x86_levels(
+            [48, 39, 30, 21, 12],
+            9,
+            kind,
+            [false, false, true, true, false],
+        )
     } else {
         x86_levels([39, 30, 21, 12], 9, kind, [false, true, true, false])
     };
@@ -150,9 +166,27 @@ pub(crate) static EPT5: ModeDesc = x86_64(5, Kind::Ept);
 /// fine table; `decode` picks one of them from the first-level entry.
 pub(crate) static AARCH32_SHORT: ModeDesc = ModeDesc {
     levels: [
-        Level { shift: 20, bits: 12, kind: Kind::ArmShortL1, large: true, slot: 1 },
-        Level { shift: 12, bits: 8, kind: Kind::ArmShortCoarse, large: true, slot: 0 },
-        Level { shift: 10, bits: 10, kind: Kind::ArmShortFine, large: true, slot: 0 },
+        Level {
+            shift: 20,
+            bits: 12,
+            kind: Kind::ArmShortL1,
+            large: true,
+            slot: 1,
+        },
+        Level {
+            shift: 12,
+            bits: 8,
+            kind: Kind::ArmShortCoarse,
+            large: true,
+            slot: 0,
+        },
+        Level {
+            shift: 10,
+            bits: 10,
+            kind: Kind::ArmShortFine,
+            large: true,
+            slot: 0,
+        },
         Level::EMPTY,
         Level::EMPTY,
     ],
@@ -179,11 +213,15 @@ pub(crate) fn arm_long(
     let g = granule.shift();
     let stride = g - 3;
     if va_bits <= g || va_bits > 48 {
-        return Err(Error::InvalidArgument("translation size (TxSZ) out of range for granule"));
+        return Err(Error::InvalidArgument(
+            "translation size (TxSZ) out of range for granule",
+        ));
     }
     let count = (va_bits - g).div_ceil(stride);
     if count as usize > 4 {
-        return Err(Error::InvalidArgument("translation size (TxSZ) out of range for granule"));
+        return Err(Error::InvalidArgument(
+            "translation size (TxSZ) out of range for granule",
+        ));
     }
     let mut levels = [Level::EMPTY; MAX_LEVELS];
     for k in 0..count {
@@ -196,9 +234,17 @@ pub(crate) fn arm_long(
             12 => arm_level == 1 || arm_level == 2,
             _ => arm_level == 2,
         };
-        levels[k as usize] = Level { shift, bits, kind: Kind::ArmLong, large, slot: height };
+        levels[k as usize] = Level {
+            shift,
+            bits,
+            kind: Kind::ArmLong,
+            large,
+            slot: height,
+        };
     }
-    let root_align = (u32::from(levels[0].bits) + 3).max(6);
+    // The root table is aligned to its size; lower TTBR bits (CnP) are
+    // not address bits.
+    let root_align = u32::from(levels[0].bits) + 3;
     Ok(ModeDesc {
         levels,
         count,
@@ -237,8 +283,7 @@ const WIN_TRANSITION: u64 = 1 << 11;
 
 #[inline(always)]
 fn x86_present(e: u64, transition: bool) -> bool {
-    e & X86_PRESENT != 0
-        || (transition && e & (WIN_TRANSITION | WIN_PROTOTYPE) == WIN_TRANSITION)
+    e & X86_PRESENT != 0 || (transition && e & (WIN_TRANSITION | WIN_PROTOTYPE) == WIN_TRANSITION)
 }
 
 #[inline(always)]
@@ -254,66 +299,116 @@ pub(crate) fn decode(desc: &ModeDesc, i: usize, e: u64, o: &Opts) -> Step {
     let next = (i + 1) as u8;
     match lv.kind {
         Kind::X86 | Kind::Ept => {
-            let present =
-                if lv.kind == Kind::Ept { e & 7 != 0 } else { x86_present(e, o.flags.transition_pages) };
+            let present = if lv.kind == Kind::Ept {
+                e & 7 != 0
+            } else {
+                x86_present(e, o.flags.transition_pages)
+            };
             if !present {
                 Step::Absent
             } else if last || (lv.large && e & X86_PS != 0) {
-                Step::Page { base: aligned(e & o.leaf_mask, lv.shift), shift: lv.shift }
+                Step::Page {
+                    base: aligned(e & o.leaf_mask, lv.shift),
+                    shift: lv.shift,
+                }
             } else {
-                Step::Table { base: e & desc.table_mask, next }
+                Step::Table {
+                    base: e & desc.table_mask,
+                    next,
+                }
             }
         }
         Kind::X86Legacy => {
             if !x86_present(e, o.flags.transition_pages) {
                 Step::Absent
             } else if last {
-                Step::Page { base: aligned(e & o.leaf_mask, lv.shift), shift: lv.shift }
+                Step::Page {
+                    base: aligned(e & o.leaf_mask, lv.shift),
+                    shift: lv.shift,
+                }
             } else if lv.large && o.flags.pse && e & X86_PS != 0 {
                 let mut base = aligned(e & o.leaf_mask, lv.shift);
                 if o.flags.pse36 {
                     // PSE-36/40: PDE bits 13..20 hold physical bits 32..39.
                     base |= ((e >> 13) & 0xff) << 32;
                 }
-                Step::Page { base, shift: lv.shift }
+                Step::Page {
+                    base,
+                    shift: lv.shift,
+                }
             } else {
-                Step::Table { base: e & desc.table_mask, next }
+                Step::Table {
+                    base: e & desc.table_mask,
+                    next,
+                }
             }
         }
         Kind::ArmLong => match e & 3 {
-            3 if last => Step::Page { base: aligned(e & desc.leaf_mask, lv.shift), shift: lv.shift },
-            3 => Step::Table { base: e & desc.table_mask, next },
-            1 if lv.large && !last => {
-                Step::Page { base: aligned(e & desc.leaf_mask, lv.shift), shift: lv.shift }
-            }
+            3 if last => Step::Page {
+                base: aligned(e & desc.leaf_mask, lv.shift),
+                shift: lv.shift,
+            },
+            3 => Step::Table {
+                base: e & desc.table_mask,
+                next,
+            },
+            1 if lv.large && !last => Step::Page {
+                base: aligned(e & desc.leaf_mask, lv.shift),
+                shift: lv.shift,
+            },
             _ => Step::Absent,
         },
         Kind::ArmShortL1 => match e & 3 {
             0 => Step::Absent,
-            1 => Step::Table { base: e & bits(10, 31), next: 1 },
-            3 if o.flags.aarch32_fine_tables => Step::Table { base: e & bits(12, 31), next: 2 },
+            1 => Step::Table {
+                base: e & bits(10, 31),
+                next: 1,
+            },
+            3 if o.flags.aarch32_fine_tables => Step::Table {
+                base: e & bits(12, 31),
+                next: 2,
+            },
             // 0b10, or 0b11 (section with PXN) on ARMv6 and later.
             _ => {
                 if e & (1 << 18) == 0 {
-                    Step::Page { base: e & bits(20, 31), shift: 20 }
+                    Step::Page {
+                        base: e & bits(20, 31),
+                        shift: 20,
+                    }
                 } else {
                     // Supersection: bits 23:20 and 8:5 extend the address
                     // to bits 35:32 and 39:36.
-                    let base = (e & bits(24, 31)) | ((e >> 20) & 0xf) << 32 | ((e >> 5) & 0xf) << 36;
+                    let base =
+                        (e & bits(24, 31)) | ((e >> 20) & 0xf) << 32 | ((e >> 5) & 0xf) << 36;
                     Step::Page { base, shift: 24 }
                 }
             }
         },
         Kind::ArmShortCoarse => match e & 3 {
             0 => Step::Absent,
-            1 => Step::Page { base: e & bits(16, 31), shift: 16 },
-            _ => Step::Page { base: e & bits(12, 31), shift: 12 },
+            1 => Step::Page {
+                base: e & bits(16, 31),
+                shift: 16,
+            },
+            _ => Step::Page {
+                base: e & bits(12, 31),
+                shift: 12,
+            },
         },
         Kind::ArmShortFine => match e & 3 {
             0 => Step::Absent,
-            1 => Step::Page { base: e & bits(16, 31), shift: 16 },
-            2 => Step::Page { base: e & bits(12, 31), shift: 12 },
-            _ => Step::Page { base: e & bits(10, 31), shift: 10 },
+            1 => Step::Page {
+                base: e & bits(16, 31),
+                shift: 16,
+            },
+            2 => Step::Page {
+                base: e & bits(12, 31),
+                shift: 12,
+            },
+            _ => Step::Page {
+                base: e & bits(10, 31),
+                shift: 10,
+            },
         },
     }
 }

@@ -22,7 +22,9 @@ impl Default for EnumLimits {
     /// 2^18 tables is 1 GiB of tables, mapping up to 2^27 4 KiB pages:
     /// far beyond real address spaces, still a bounded amount of work.
     fn default() -> Self {
-        EnumLimits { max_tables: 1 << 18 }
+        EnumLimits {
+            max_tables: 1 << 18,
+        }
     }
 }
 
@@ -89,7 +91,9 @@ where
     /// address bits chosen by the levels above.
     fn visit(&mut self, table: u64, i: usize, prefix: u64) -> Result<ControlFlow<()>> {
         if *self.tables_left == 0 {
-            return Err(Error::Malformed("page-table enumeration exceeded its work bound"));
+            return Err(Error::Malformed(
+                "page-table enumeration exceeded its work bound",
+            ));
         }
         *self.tables_left -= 1;
         let d = self.desc;
@@ -105,7 +109,10 @@ where
                 Err(_) => return Ok(ControlFlow::Continue(())),
             };
             let va = prefix | (idx << lv.shift);
-            self.cur.levels[h] = LevelEntry { entry_addr: addr, entry_value: value };
+            self.cur.levels[h] = LevelEntry {
+                entry_addr: addr,
+                entry_value: value,
+            };
             self.cur.valid |= 1 << h;
             match decode(d, i, value, &self.opts) {
                 Step::Absent => {}

@@ -69,7 +69,10 @@ impl Translation {
         pa: 0,
         page_size: PageSize::Invalid,
         page_base_va: 0,
-        levels: [LevelEntry { entry_addr: 0, entry_value: 0 }; 5],
+        levels: [LevelEntry {
+            entry_addr: 0,
+            entry_value: 0,
+        }; 5],
         valid: 0,
         depth: 0,
         leaf: 0,
@@ -122,7 +125,12 @@ impl Default for ArmTcr {
     /// 48-bit halves with 4 KiB granules, the common Linux layout; used when
     /// no register is available (snapshot files).
     fn default() -> Self {
-        ArmTcr { t0sz: 16, t1sz: 16, tg0: ArmGranule::K4, tg1: ArmGranule::K4 }
+        ArmTcr {
+            t0sz: 16,
+            t1sz: 16,
+            tg0: ArmGranule::K4,
+            tg1: ArmGranule::K4,
+        }
     }
 }
 
@@ -140,7 +148,12 @@ impl ArmTcr {
             3 => ArmGranule::K64,
             _ => ArmGranule::K4,
         };
-        ArmTcr { t0sz: (tcr & 0x3f) as u8, t1sz: ((tcr >> 16) & 0x3f) as u8, tg0, tg1 }
+        ArmTcr {
+            t0sz: (tcr & 0x3f) as u8,
+            t1sz: ((tcr >> 16) & 0x3f) as u8,
+            tg0,
+            tg1,
+        }
     }
 
     /// Decodes an AArch32 TTBCR with EAE set (T0SZ 2:0, T1SZ 18:16).
@@ -228,8 +241,15 @@ impl PagingContext {
     }
 
     pub(crate) fn opts(&self, desc: &ModeDesc) -> desc::Opts {
-        let pa_mask = if self.leaf_pa_bits >= 64 { u64::MAX } else { (1u64 << self.leaf_pa_bits) - 1 };
-        desc::Opts { flags: self.flags, leaf_mask: desc.leaf_mask & pa_mask }
+        let pa_mask = if self.leaf_pa_bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.leaf_pa_bits) - 1
+        };
+        desc::Opts {
+            flags: self.flags,
+            leaf_mask: desc.leaf_mask & pa_mask,
+        }
     }
 }
 
@@ -264,16 +284,28 @@ fn arm_region(mode: PageMode, ctx: &PagingContext, upper: bool) -> Result<Region
         _ => ctx.root,
     };
     let desc = if mode == PageMode::Aarch64 {
-        let (tsz, granule) = if upper { (tcr.t1sz, tcr.tg1) } else { (tcr.t0sz, tcr.tg0) };
+        let (tsz, granule) = if upper {
+            (tcr.t1sz, tcr.tg1)
+        } else {
+            (tcr.t0sz, tcr.tg0)
+        };
         let va_bits = 64u8.saturating_sub(tsz);
-        let va_base = if upper && va_bits < 64 { u64::MAX << va_bits } else { 0 };
+        let va_base = if upper && va_bits < 64 {
+            u64::MAX << va_bits
+        } else {
+            0
+        };
         desc::arm_long(granule, va_bits, 47, va_base)?
     } else {
         // LPAE: TTBR1 covers the top 2^(32-T1SZ) bytes when T1SZ is set,
         // otherwise everything above TTBR0's 2^(32-T0SZ).
         let tsz = if upper { tcr.t1sz } else { tcr.t0sz };
         let va_bits = 32u8.saturating_sub(tsz & 7);
-        let va_base = if upper { (u64::MAX << va_bits) & 0xffff_ffff } else { 0 };
+        let va_base = if upper {
+            (u64::MAX << va_bits) & 0xffff_ffff
+        } else {
+            0
+        };
         desc::arm_long(ArmGranule::K4, va_bits, 39, va_base)?
     };
     Ok(Region { desc, root })
@@ -297,13 +329,26 @@ fn arm_upper(mode: PageMode, tcr: &ArmTcr, va: u64) -> bool {
 /// The regions an enumeration of `ctx` covers, in address order.
 pub(crate) fn regions(mode: PageMode, ctx: &PagingContext) -> Result<([Option<Region>; 2], usize)> {
     if let Some(d) = static_desc(mode, ctx)? {
-        return Ok(([Some(Region { desc: *d, root: ctx.root }), None], 1));
+        return Ok((
+            [
+                Some(Region {
+                    desc: *d,
+                    root: ctx.root,
+                }),
+                None,
+            ],
+            1,
+        ));
     }
     Ok(match ctx.arm_roots {
         ArmRoots::Lower => ([Some(arm_region(mode, ctx, false)?), None], 1),
         ArmRoots::Upper => ([Some(arm_region(mode, ctx, true)?), None], 1),
-        ArmRoots::Split { .. } => {
-            ([Some(arm_region(mode, ctx, false)?), Some(arm_region(mode, ctx, true)?)], 2)
-        }
+        ArmRoots::Split { .. } => (
+            [
+                Some(arm_region(mode, ctx, false)?),
+                Some(arm_region(mode, ctx, true)?),
+            ],
+            2,
+        ),
     })
 }

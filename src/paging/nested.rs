@@ -33,9 +33,12 @@ impl<M: PhysicalMemory + ?Sized> PhysicalMemory for NestedMemory<'_, M> {
     fn read_phys(&self, pa: u64, buf: &mut [u8]) -> Result<()> {
         let mut done = 0usize;
         while done < buf.len() {
-            let cur = pa.checked_add(done as u64).ok_or(Error::PhysicalOutOfRange { pa })?;
+            let cur = pa
+                .checked_add(done as u64)
+                .ok_or(Error::PhysicalOutOfRange { pa })?;
             // Nested pages are at least 4 KiB, so a 4 KiB chunk is contiguous.
-            let chunk = (PAGE_SIZE - (cur & (PAGE_SIZE - 1))).min((buf.len() - done) as u64) as usize;
+            let chunk =
+                (PAGE_SIZE - (cur & (PAGE_SIZE - 1))).min((buf.len() - done) as u64) as usize;
             let hpa = self.host_addr(cur)?;
             self.host.read_phys(hpa, &mut buf[done..done + chunk])?;
             done += chunk;

@@ -85,12 +85,20 @@ pub(crate) fn walk_desc<M: PhysicalMemory + ?Sized>(
             Err(_) => return Err(Error::BadPageTable { va }),
         };
         let h = usize::from(lv.slot);
-        out.levels[h] = LevelEntry { entry_addr: addr, entry_value: value };
+        out.levels[h] = LevelEntry {
+            entry_addr: addr,
+            entry_value: value,
+        };
         out.valid |= 1 << h;
         out.depth += 1;
         out.leaf = lv.slot;
         match decode(d, i, value, o) {
-            Step::Absent => return Err(Error::PageNotPresent { va, level: lv.slot + 1 }),
+            Step::Absent => {
+                return Err(Error::PageNotPresent {
+                    va,
+                    level: lv.slot + 1,
+                })
+            }
             Step::Page { base, shift } => {
                 let mask = (1u64 << shift) - 1;
                 out.pa = base | (va & mask);
