@@ -1,0 +1,161 @@
+//! Undoes xz or gzip compression of a profile, recognised by the magic
+//! bytes at the start rather than by the file name, with a hard cap on the
+//! output so a small hostile file cannot make us allocate without bound.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use crate::{Error, Result};
+
+/// Largest decompressed profile accepted (a full Linux ISF is ~100 MiB).
+pub const MAX_DECOMPRESSED: u64 = 1 << 30;
+
+const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0x00];
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+/// Largest LZMA2 dictionary (plus decoder overhead) we agree to allocate,
+/// in KiB. `xz -9` uses 64 MiB; anything past this is hostile or exotic.
+const XZ_MEM_LIMIT_KIB: u32 = 320 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Compression {
+    None,
+    Xz,
+    Gzip,
+}
+
+pub(crate) fn detect(data: &[u8]) -> Compression {
+    if data.starts_with(XZ_MAGIC) {
+        Compression::Xz
+    } else if data.starts_with(GZIP_MAGIC) {
+        Compression::Gzip
+    } else {
+        Compression::None
+    }
+}
+
+/// Returns `data` decompressed if it starts with an xz or gzip header (all
+/// concatenated streams), or unchanged. Output beyond `cap` bytes, corrupt
+/// or truncated streams are errors.
+pub fn decompress(data: &[u8], cap: u64) -> Result<Cow<'_, [u8]>> {
+    match detect(data) {
+        Compression::None => Ok(Cow::Borrowed(data)),
+        Compression::Xz => {
+            let reader = lzma_rust2::XzReader::new_mem_limit(data, true, XZ_MEM_LIMIT_KIB);
+            read_capped(reader, cap, "corrupt or truncated xz data").map(Cow::Owned)
+        }
+        Compression::Gzip => {
+            let reader = flate2::read::MultiGzDecoder::new(data);
+            read_capped(reader, cap, "corrupt or truncated gzip data").map(Cow::Owned)
+        }
+    }
+}
+
+fn read_capped(reader: impl Read, cap: u64, corrupt: &'static str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut limited = reader.take(cap.saturating_add(1));
+    if let Err(e) = limited.read_to_end(&mut out) {
+        crate::log_debug!("profile decompression failed: {e}");
+        return Err(Error::Malformed(corrupt));
+    }
+    if out.len() as u64 > cap {
+        return Err(Error::Malformed("decompressed profile exceeds the size limit"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn sample() -> Vec<u8> {
+        let mut v = Vec::new();
+        for i in 0..20000u32 {
+            writeln!(v, "\"sym_{i}\": {{\"address\": {}}},", 0xffffffff81000000u64 + u64::from(i) * 16)
+                .unwrap();
+        }
+        v
+    }
+
+    pub(crate) fn xz(data: &[u8]) -> Vec<u8> {
+        let mut w = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6))
+            .unwrap();
+        w.write_all(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    pub(crate) fn gz(data: &[u8]) -> Vec<u8> {
+        let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        w.write_all(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    #[test]
+    fn plain_passes_through_borrowed() {
+        let data = sample();
+        assert!(matches!(decompress(&data, MAX_DECOMPRESSED).unwrap(), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn xz_and_gzip_round_trip() {
+        let data = sample();
+        for packed in [xz(&data), gz(&data)] {
+            assert!(packed.len() < data.len() / 4);
+            assert_eq!(&*decompress(&packed, MAX_DECOMPRESSED).unwrap(), &data[..]);
+        }
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_all_read() {
+        let mut packed = gz(b"first,");
+        packed.extend(gz(b"second"));
+        assert_eq!(&*decompress(&packed, 100).unwrap(), b"first,second");
+    }
+
+    #[test]
+    fn output_cap_is_enforced() {
+        // 64 MiB of zeros compress to a few KiB: a small-scale zip bomb.
+        let zeros = vec![0u8; 64 << 20];
+        for packed in [xz(&zeros), gz(&zeros)] {
+            assert!(packed.len() < 1 << 20);
+            assert_eq!(
+                decompress(&packed, 1 << 20).unwrap_err(),
+                Error::Malformed("decompressed profile exceeds the size limit")
+            );
+            // exactly at the cap is fine
+            assert_eq!(decompress(&packed, 64 << 20).unwrap().len(), 64 << 20);
+        }
+    }
+
+    #[test]
+    fn truncated_and_corrupt_streams_fail_cleanly() {
+        let data = sample();
+        for packed in [xz(&data), gz(&data)] {
+            for cut in [packed.len() / 2, packed.len() - 1, 7, 3] {
+                assert!(decompress(&packed[..cut], MAX_DECOMPRESSED).is_err(), "cut {cut}");
+            }
+            let mut bad = packed.clone();
+            let mid = bad.len() / 2;
+            bad[mid] ^= 0x55;
+            bad[mid + 1] ^= 0xaa;
+            assert!(decompress(&bad, MAX_DECOMPRESSED).is_err());
+        }
+    }
+
+    #[test]
+    fn xz_made_by_xz_utils_decodes() {
+        // Made by `xz -T2 --block-size=4096 -9e` from xz_utils_input():
+        // several blocks, CRC64 checks, as dwarf2json output is compressed.
+        let packed = include_bytes!("testdata/xz_utils_blocks.xz");
+        let out = decompress(packed, MAX_DECOMPRESSED).unwrap();
+        assert_eq!(&*out, &xz_utils_input()[..]);
+    }
+
+    pub(crate) fn xz_utils_input() -> Vec<u8> {
+        let mut v = Vec::new();
+        for i in 0..3000u32 {
+            writeln!(v, "line {i} {}", i.wrapping_mul(2654435761)).unwrap();
+        }
+        v
+    }
+}
