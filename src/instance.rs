@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::driver::{Driver, Reg};
 use crate::error::{Error, Result};
 use crate::os::{OsLayer, OsType};
-use crate::paging::{self, PagingContext, Translation};
+use crate::paging::{self, ArmRoots, PagingContext, Translation};
 
 /// Which address space an access goes through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,16 +42,36 @@ pub struct Access<'a> {
 
 impl<'a> Access<'a> {
     pub fn physical(pa: u64) -> Self {
-        Access { space: Space::Physical, addr: pa, mode: None, nested: None }
+        Access {
+            space: Space::Physical,
+            addr: pa,
+            mode: None,
+            nested: None,
+        }
     }
     pub fn dtb(dtb: u64, va: u64) -> Self {
-        Access { space: Space::Dtb(dtb), addr: va, mode: None, nested: None }
+        Access {
+            space: Space::Dtb(dtb),
+            addr: va,
+            mode: None,
+            nested: None,
+        }
     }
     pub fn pid(pid: i32, va: u64) -> Self {
-        Access { space: Space::Pid(pid), addr: va, mode: None, nested: None }
+        Access {
+            space: Space::Pid(pid),
+            addr: va,
+            mode: None,
+            nested: None,
+        }
     }
     pub fn ksym(symbol: &'a str) -> Self {
-        Access { space: Space::KernelSymbol(symbol), addr: 0, mode: None, nested: None }
+        Access {
+            space: Space::KernelSymbol(symbol),
+            addr: 0,
+            mode: None,
+            nested: None,
+        }
     }
 }
 
@@ -108,7 +128,7 @@ impl Vmi {
             name: name.into(),
             id,
             page_mode: PageMode::Unknown,
-            paging: PagingContext::default(),
+            paging: PagingContext::new(0),
             kpgd: 0,
             os: None,
             config: None,
@@ -120,7 +140,10 @@ impl Vmi {
     /// Opens a memory snapshot file (raw, ELF core or LiME, by content).
     pub fn open_file(path: &std::path::Path, writable: bool) -> Result<Vmi> {
         let driver = crate::driver::file::open(path, writable)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         Ok(Vmi::new(driver, name, 0))
     }
 
@@ -196,11 +219,10 @@ impl Vmi {
     /// Detects the paging mode from vCPU 0's control registers, when the
     /// driver has registers. Returns the mode found.
     pub fn init_paging_from_registers(&mut self) -> Result<PageMode> {
-        let regs = self
-            .driver
-            .as_registers()
-            .ok_or(Error::Unsupported("backend has no vCPU registers to detect paging"))?;
-        let (mode, ctx, dtb) = paging::detect_from_registers(regs)?;
+        let regs = self.driver.as_registers().ok_or(Error::Unsupported(
+            "backend has no vCPU registers to detect paging",
+        ))?;
+        let (mode, ctx, dtb) = detect_paging(regs)?;
         self.page_mode = mode;
         self.paging = ctx;
         if self.kpgd == 0 {
@@ -213,13 +235,34 @@ impl Vmi {
     // ---- translation -----------------------------------------------------
 
     /// Full page-table walk of `va` under `dtb` (no cache), in `mode`.
-    pub fn pagetable_lookup_extended(&self, dtb: u64, va: u64, mode: PageMode) -> Result<Translation> {
-        let ctx = self.paging.with_root(dtb);
+    pub fn pagetable_lookup_extended(
+        &self,
+        dtb: u64,
+        va: u64,
+        mode: PageMode,
+    ) -> Result<Translation> {
+        let ctx = self.context_for(dtb);
         let r = paging::translate(&*self.driver, mode, &ctx, va);
         if r.is_err() {
             *self.last_fault.lock() = Some(LookupFault { dtb, va, mode });
         }
         r
+    }
+
+    /// The walk parameters for page-table root `dtb`. On AArch64 a process
+    /// table only covers the lower half; the kernel's (TTBR1) covers the
+    /// upper half, as on the CPU.
+    pub fn context_for(&self, dtb: u64) -> PagingContext {
+        let mut ctx = self.paging;
+        ctx.root = dtb;
+        if matches!(self.page_mode, PageMode::Aarch64) && self.kpgd != 0 {
+            ctx.arm_roots = if dtb == self.kpgd {
+                ArmRoots::Upper
+            } else {
+                ArmRoots::Split { upper: self.kpgd }
+            };
+        }
+        ctx
     }
 
     /// `va` under `dtb` to a physical address, through the v2p cache.
@@ -249,13 +292,17 @@ impl Vmi {
 
     fn require_kpgd(&self) -> Result<u64> {
         if self.kpgd == 0 {
-            return Err(Error::NotFound("kernel page table (initialise the OS or set kpgd)"));
+            return Err(Error::NotFound(
+                "kernel page table (initialise the OS or set kpgd)",
+            ));
         }
         Ok(self.kpgd)
     }
 
     fn require_os(&self) -> Result<&dyn OsLayer> {
-        self.os.as_deref().ok_or(Error::Unsupported("no OS layer initialised"))
+        self.os
+            .as_deref()
+            .ok_or(Error::Unsupported("no OS layer initialised"))
     }
 
     pub fn pid_to_dtb(&self, pid: i32) -> Result<u64> {
@@ -299,7 +346,10 @@ impl Vmi {
     /// Resolves an access to (page-table root or None for physical, start
     /// address, paging mode).
     fn resolve(&self, access: &Access<'_>) -> Result<(Option<u64>, u64, PageMode)> {
-        let mode = access.mode.filter(|m| *m != PageMode::None).unwrap_or(self.page_mode);
+        let mode = access
+            .mode
+            .filter(|m| *m != PageMode::None)
+            .unwrap_or(self.page_mode);
         Ok(match access.space {
             Space::Physical => (None, access.addr, PageMode::None),
             Space::Dtb(dtb) => (Some(dtb), access.addr, mode),
@@ -310,11 +360,19 @@ impl Vmi {
 
     /// Physical address of one byte of an access, applying nested paging.
     #[inline]
-    fn locate(&self, root: Option<u64>, va: u64, mode: PageMode, nested: Option<(u64, PageMode)>) -> Result<u64> {
+    fn locate(
+        &self,
+        root: Option<u64>,
+        va: u64,
+        mode: PageMode,
+        nested: Option<(u64, PageMode)>,
+    ) -> Result<u64> {
         let gpa = match root {
             Some(dtb) => {
                 if matches!(mode, PageMode::None | PageMode::Unknown) {
-                    return Err(Error::InvalidArgument("page table given but paging mode unknown"));
+                    return Err(Error::InvalidArgument(
+                        "page table given but paging mode unknown",
+                    ));
                 }
                 self.translate_in(dtb, va, mode)?
             }
@@ -336,10 +394,15 @@ impl Vmi {
         if let Some(src) = self.driver.page_slice(pa) {
             if src.len() >= buf.len() {
                 buf.copy_from_slice(&src[..buf.len()]);
-                return Transfer { bytes: buf.len(), error: None };
+                return Transfer {
+                    bytes: buf.len(),
+                    error: None,
+                };
             }
         }
-        self.transfer_pages(pa, buf.len(), |pa, range| self.read_phys_chunk(pa, &mut buf[range]))
+        self.transfer_pages(pa, buf.len(), |pa, range| {
+            self.read_phys_chunk(pa, &mut buf[range])
+        })
     }
 
     fn read_phys_chunk(&self, pa: u64, out: &mut [u8]) -> Result<()> {
@@ -366,18 +429,29 @@ impl Vmi {
             let in_page = (PAGE_SIZE - (cur & (PAGE_SIZE - 1))) as usize;
             let n = in_page.min(len - done);
             if let Err(e) = f(cur, done..done + n) {
-                return Transfer { bytes: done, error: Some(e) };
+                return Transfer {
+                    bytes: done,
+                    error: Some(e),
+                };
             }
             done += n;
         }
-        Transfer { bytes: done, error: None }
+        Transfer {
+            bytes: done,
+            error: None,
+        }
     }
 
     /// Reads through any address space (upstream's `vmi_read`).
     pub fn read(&self, access: &Access<'_>, buf: &mut [u8]) -> Transfer {
         let (root, start, mode) = match self.resolve(access) {
             Ok(r) => r,
-            Err(e) => return Transfer { bytes: 0, error: Some(e) },
+            Err(e) => {
+                return Transfer {
+                    bytes: 0,
+                    error: Some(e),
+                }
+            }
         };
         if root.is_none() && access.nested.is_none() {
             return self.read_pa(start, buf);
@@ -394,12 +468,19 @@ impl Vmi {
         let Some(writer) = self.driver.as_write() else {
             return Transfer {
                 bytes: 0,
-                error: Some(Error::Unsupported("memory source is read-only (open it writable)")),
+                error: Some(Error::Unsupported(
+                    "memory source is read-only (open it writable)",
+                )),
             };
         };
         let (root, start, mode) = match self.resolve(access) {
             Ok(r) => r,
-            Err(e) => return Transfer { bytes: 0, error: Some(e) },
+            Err(e) => {
+                return Transfer {
+                    bytes: 0,
+                    error: Some(e),
+                }
+            }
         };
         let nested = access.nested;
         self.transfer_pages(start, data.len(), |addr, range| {
@@ -459,7 +540,9 @@ impl Vmi {
             }
             out.extend_from_slice(chunk);
             if out.len() >= MAX_STRING_LEN {
-                return Err(Error::Malformed("string longer than 1 MiB without terminator"));
+                return Err(Error::Malformed(
+                    "string longer than 1 MiB without terminator",
+                ));
             }
             addr = addr.wrapping_add(n as u64);
         }
@@ -487,4 +570,44 @@ impl Vmi {
             None => Ok(()),
         }
     }
+}
+
+/// Paging mode, walk parameters and page-table root from vCPU 0's
+/// control registers.
+fn detect_paging(regs: &dyn crate::driver::Registers) -> Result<(PageMode, PagingContext, u64)> {
+    if let Ok(tcr) = regs.get_reg(Reg::Tcr, 0) {
+        let ttbr1 = regs.get_reg(Reg::Ttbr1, 0)? & 0x0000_ffff_ffff_fffe;
+        let mut ctx = PagingContext::new(ttbr1);
+        ctx.tcr = paging::ArmTcr::from_tcr_el1(tcr);
+        return Ok((PageMode::Aarch64, ctx, ttbr1));
+    }
+    let cr0 = regs.get_reg(Reg::Cr0, 0)?;
+    let cr3 = regs.get_reg(Reg::Cr3, 0)?;
+    let cr4 = regs.get_reg(Reg::Cr4, 0)?;
+    let efer = regs.get_reg(Reg::Efer, 0).unwrap_or(0);
+    if cr0 & (1 << 31) == 0 {
+        return Err(Error::Unsupported(
+            "vCPU 0 has paging disabled (CR0.PG = 0)",
+        ));
+    }
+    let mode = if efer & (1 << 10) != 0 {
+        if cr4 & (1 << 12) != 0 {
+            PageMode::Ia32eLa57
+        } else {
+            PageMode::Ia32e
+        }
+    } else if cr4 & (1 << 5) != 0 {
+        PageMode::Pae
+    } else {
+        PageMode::Legacy
+    };
+    let root = match mode {
+        PageMode::Pae => cr3 & 0xffff_ffe0,
+        PageMode::Legacy => cr3 & 0xffff_f000,
+        // KPTI's user half sits at +4 KiB; PCID lives in the low 12 bits.
+        _ => cr3 & 0x000f_ffff_ffff_e000,
+    };
+    let mut ctx = PagingContext::new(root);
+    ctx.flags.pse = cr4 & (1 << 4) != 0;
+    Ok((mode, ctx, root))
 }

@@ -9,8 +9,10 @@ pub mod cache;
 pub mod config;
 pub mod driver;
 pub mod error;
+pub mod instance;
 #[macro_use]
 pub mod log;
+pub mod os;
 pub mod paging;
 pub mod profile;
 

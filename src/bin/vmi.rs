@@ -55,7 +55,13 @@ fn parse_args() -> Result<Args, String> {
             "--offsets" => {
                 let v = val()?;
                 let parts: Vec<&str> = v.split(',').collect();
-                let keys = ["linux_tasks", "linux_mm", "linux_pid", "linux_name", "linux_pgd"];
+                let keys = [
+                    "linux_tasks",
+                    "linux_mm",
+                    "linux_pid",
+                    "linux_name",
+                    "linux_pgd",
+                ];
                 if parts.len() != keys.len() {
                     return Err("--offsets takes five comma-separated numbers".into());
                 }
@@ -67,9 +73,13 @@ fn parse_args() -> Result<Args, String> {
             _ => rest.push(a),
         }
     }
-    let name = image.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = image
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if let Some(f) = config_file {
-        let loaded = vmi::config::load_entry(&f, entry.as_deref().unwrap_or(&name)).map_err(|e| e.to_string())?;
+        let loaded = vmi::config::load_entry(&f, entry.as_deref().unwrap_or(&name))
+            .map_err(|e| e.to_string())?;
         for (k, v) in loaded.iter() {
             if !config.contains_key(k) {
                 config.insert(k, v.clone());
@@ -83,11 +93,17 @@ fn parse_args() -> Result<Args, String> {
     if !config.contains_key("ostype") {
         config.insert("ostype", Value::Str("Linux".into()));
     }
-    Ok(Args { cmd, image, config, rest })
+    Ok(Args {
+        cmd,
+        image,
+        config,
+        rest,
+    })
 }
 
 fn open(args: &Args) -> Result<Vmi, String> {
-    let mut vmi = Vmi::open_file(&args.image, false).map_err(|e| format!("{}: {e}", args.image.display()))?;
+    let mut vmi =
+        Vmi::open_file(&args.image, false).map_err(|e| format!("{}: {e}", args.image.display()))?;
     vmi.set_config(args.config.clone());
     Ok(vmi)
 }
@@ -102,25 +118,43 @@ fn run(args: Args) -> Result<(), String> {
     match args.cmd.as_str() {
         "ps" => {
             let vmi = open_linux(&args)?;
-            let procs = vmi.os().ok_or("no OS layer")?.processes(&vmi).map_err(|e| e.to_string())?;
-            println!("{:>7}  {:<16}  {:>18}  {:>18}", "PID", "NAME", "DTB", "TASK");
+            let procs = vmi
+                .os()
+                .ok_or("no OS layer")?
+                .processes(&vmi)
+                .map_err(|e| e.to_string())?;
+            let mut out = String::new();
+            out += &format!(
+                "{:>7}  {:<16}  {:>18}  {:>18}\n",
+                "PID", "NAME", "DTB", "TASK"
+            );
             for p in procs {
-                println!("{:>7}  {:<16}  {:#18x}  {:#18x}", p.pid, p.name, p.dtb, p.address);
+                out += &format!(
+                    "{:>7}  {:<16}  {:#18x}  {:#18x}\n",
+                    p.pid, p.name, p.dtb, p.address
+                );
             }
+            emit(&out);
         }
         "modules" => {
             let vmi = open_linux(&args)?;
-            let mods = vmi.os().ok_or("no OS layer")?.modules(&vmi).map_err(|e| e.to_string())?;
-            for m in mods {
-                println!("{:<24} {:#18x} {:>10}", m.name, m.base, m.size);
-            }
+            let mods = vmi
+                .os()
+                .ok_or("no OS layer")?
+                .modules(&vmi)
+                .map_err(|e| e.to_string())?;
+            let out: String = mods
+                .iter()
+                .map(|m| format!("{:<24} {:#18x} {:>10}\n", m.name, m.base, m.size))
+                .collect();
+            emit(&out);
         }
         "sym" => {
             let vmi = open_linux(&args)?;
             for name in &args.rest {
                 match vmi.ksym2v(name) {
-                    Ok(va) => println!("{name} {va:#x}"),
-                    Err(e) => println!("{name} not found ({e})"),
+                    Ok(va) => emit(&format!("{name} {va:#x}\n")),
+                    Err(e) => emit(&format!("{name} not found ({e})\n")),
                 }
             }
         }
@@ -132,6 +166,12 @@ fn run(args: Args) -> Result<(), String> {
         other => return Err(format!("unknown command {other}")),
     }
     Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`vmi ps | head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn dump(vmi: &Vmi, out: &str) -> Result<(), String> {
@@ -151,7 +191,8 @@ fn dump(vmi: &Vmi, out: &str) -> Result<(), String> {
             pa += n as u64;
         }
     }
-    f.set_len(vmi.max_physical_address()).map_err(|e| e.to_string())?;
+    f.set_len(vmi.max_physical_address())
+        .map_err(|e| e.to_string())?;
     Ok(())
 }
 

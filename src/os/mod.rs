@@ -1,5 +1,7 @@
 //! Operating-system layers: what a kernel's data structures mean.
 
+pub mod linux;
+
 use crate::error::{Error, Result};
 use crate::instance::Vmi;
 

@@ -58,7 +58,9 @@ fn read_capped(reader: impl Read, cap: u64, corrupt: &'static str) -> Result<Vec
         return Err(Error::Malformed(corrupt));
     }
     if out.len() as u64 > cap {
-        return Err(Error::Malformed("decompressed profile exceeds the size limit"));
+        return Err(Error::Malformed(
+            "decompressed profile exceeds the size limit",
+        ));
     }
     Ok(out)
 }
@@ -71,15 +73,19 @@ mod tests {
     fn sample() -> Vec<u8> {
         let mut v = Vec::new();
         for i in 0..20000u32 {
-            writeln!(v, "\"sym_{i}\": {{\"address\": {}}},", 0xffffffff81000000u64 + u64::from(i) * 16)
-                .unwrap();
+            writeln!(
+                v,
+                "\"sym_{i}\": {{\"address\": {}}},",
+                0xffffffff81000000u64 + u64::from(i) * 16
+            )
+            .unwrap();
         }
         v
     }
 
     pub(crate) fn xz(data: &[u8]) -> Vec<u8> {
-        let mut w = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6))
-            .unwrap();
+        let mut w =
+            lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
         w.write_all(data).unwrap();
         w.finish().unwrap()
     }
@@ -93,7 +99,10 @@ mod tests {
     #[test]
     fn plain_passes_through_borrowed() {
         let data = sample();
-        assert!(matches!(decompress(&data, MAX_DECOMPRESSED).unwrap(), Cow::Borrowed(_)));
+        assert!(matches!(
+            decompress(&data, MAX_DECOMPRESSED).unwrap(),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -132,7 +141,10 @@ mod tests {
         let data = sample();
         for packed in [xz(&data), gz(&data)] {
             for cut in [packed.len() / 2, packed.len() - 1, 7, 3] {
-                assert!(decompress(&packed[..cut], MAX_DECOMPRESSED).is_err(), "cut {cut}");
+                assert!(
+                    decompress(&packed[..cut], MAX_DECOMPRESSED).is_err(),
+                    "cut {cut}"
+                );
             }
             let mut bad = packed.clone();
             let mid = bad.len() / 2;

@@ -48,8 +48,8 @@ const X86_32_PAGE_OFFSET: u64 = 0xc000_0000;
 /// x86-64 KASLR moves the image within 1 GiB in 2 MiB steps.
 const X86_64_SLIDE_STEP: u64 = 2 << 20;
 const X86_64_SLIDE_RANGE: u64 = 1 << 30;
-/// Bound on page-table mappings examined when searching an arm64 slide.
-const MAX_ENUMERATED: usize = 1 << 21;
+/// Bound on page tables read when searching an arm64 slide.
+const MAX_TABLES: u64 = 1 << 16;
 
 fn sym_any(p: &Profile, names: &[&str]) -> Option<u64> {
     names.iter().find_map(|n| p.symbol(n))
@@ -81,7 +81,13 @@ fn context(f: Family, root: u64) -> PagingContext {
     ctx
 }
 
-fn maps_to(mem: &dyn PhysicalMemory, mode: PageMode, ctx: &PagingContext, va: u64, pa: u64) -> bool {
+fn maps_to(
+    mem: &dyn PhysicalMemory,
+    mode: PageMode,
+    ctx: &PagingContext,
+    va: u64,
+    pa: u64,
+) -> bool {
     matches!(paging::translate(mem, mode, ctx, va), Ok(t) if t.pa == pa)
 }
 
@@ -140,7 +146,9 @@ fn find_slide(
                 mem,
                 mode,
                 ctx,
-                paging::EnumLimits { max_pages: MAX_ENUMERATED, ..Default::default() },
+                paging::EnumLimits {
+                    max_tables: MAX_TABLES,
+                },
                 |t| {
                     if t.pa <= text_pa && text_pa < t.pa + t.page_size.bytes() {
                         let va = t.page_base_va + (text_pa - t.pa);
@@ -148,6 +156,7 @@ fn find_slide(
                             best = Some(va);
                         }
                     }
+                    core::ops::ControlFlow::Continue(())
                 },
             );
             best.map(|va| va - text)
@@ -158,10 +167,20 @@ fn find_slide(
 /// Locates the kernel described by `profile` (link-time addresses).
 pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocation> {
     let mem: &dyn PhysicalMemory = vmi.driver();
-    let text = sym_any(profile, &["_text", "_stext", "startup_64", "startup_32", "stext"])
-        .ok_or(Error::NotFound("kernel symbol _text (is this a Linux System.map?)"))?;
-    let table = sym_any(profile, &["init_top_pgt", "init_level4_pgt", "swapper_pg_dir"])
-        .ok_or(Error::NotFound("kernel page-table symbol (init_top_pgt / swapper_pg_dir)"))?;
+    let text = sym_any(
+        profile,
+        &["_text", "_stext", "startup_64", "startup_32", "stext"],
+    )
+    .ok_or(Error::NotFound(
+        "kernel symbol _text (is this a Linux System.map?)",
+    ))?;
+    let table = sym_any(
+        profile,
+        &["init_top_pgt", "init_level4_pgt", "swapper_pg_dir"],
+    )
+    .ok_or(Error::NotFound(
+        "kernel page-table symbol (init_top_pgt / swapper_pg_dir)",
+    ))?;
     let fam = family(profile, text);
     let modes: Vec<PageMode> = match hints.mode {
         Some(m) if !matches!(m, PageMode::Unknown | PageMode::None) => vec![m],
@@ -176,10 +195,15 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
     }
 
     // 2. The banner where the profile says it is, relative to _text.
-    let banner = profile.symbol("linux_banner").ok_or(Error::NotFound("symbol linux_banner"))?;
-    let banner_off = banner.checked_sub(text).filter(|o| *o < (256 << 20)).ok_or(Error::Malformed(
-        "linux_banner is not inside the kernel image according to the profile",
-    ))?;
+    let banner = profile
+        .symbol("linux_banner")
+        .ok_or(Error::NotFound("symbol linux_banner"))?;
+    let banner_off = banner
+        .checked_sub(text)
+        .filter(|o| *o < (256 << 20))
+        .ok_or(Error::Malformed(
+            "linux_banner is not inside the kernel image according to the profile",
+        ))?;
     let table_off = table.wrapping_sub(text);
     for text_pa in text_candidates(mem, banner_off) {
         let kpgd = text_pa.wrapping_add(table_off);
@@ -197,7 +221,8 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
                     kpgd,
                     slide,
                     text_pa,
-                    method: "linux_banner at the profile's offset, slide from the kernel page tables",
+                    method:
+                        "linux_banner at the profile's offset, slide from the kernel page tables",
                 });
             }
         }
@@ -224,7 +249,10 @@ fn with_known_table(
         slides.push((s, "configured slide"));
     }
     if fam == Family::X86_64 {
-        if let (Ok(lstar), Some(entry)) = (vmi.get_reg(Reg::Lstar, 0), profile.symbol("entry_SYSCALL_64")) {
+        if let (Ok(lstar), Some(entry)) = (
+            vmi.get_reg(Reg::Lstar, 0),
+            profile.symbol("entry_SYSCALL_64"),
+        ) {
             slides.push((lstar.wrapping_sub(entry), "LSTAR minus entry_SYSCALL_64"));
         }
     }
@@ -234,7 +262,8 @@ fn with_known_table(
     let verified = |mode: PageMode, ctx: &PagingContext, slide: u64| -> Option<u64> {
         let t = paging::translate(mem, mode, ctx, text.wrapping_add(slide)).ok()?;
         if let Some(off) = banner_off {
-            let b = paging::translate(mem, mode, ctx, text.wrapping_add(slide).wrapping_add(off)).ok()?;
+            let b = paging::translate(mem, mode, ctx, text.wrapping_add(slide).wrapping_add(off))
+                .ok()?;
             let mut probe = [0u8; BANNER.len()];
             mem.read_phys(b.pa, &mut probe).ok()?;
             if probe != BANNER {
@@ -247,7 +276,14 @@ fn with_known_table(
         let ctx = context(fam, kpgd);
         for &(slide, method) in &slides {
             if let Some(text_pa) = verified(mode, &ctx, slide) {
-                return Ok(Some(KernelLocation { mode, paging: ctx, kpgd, slide, text_pa, method }));
+                return Ok(Some(KernelLocation {
+                    mode,
+                    paging: ctx,
+                    kpgd,
+                    slide,
+                    text_pa,
+                    method,
+                }));
             }
         }
         // No register shortcut: x86-64 slides are few enough to try.

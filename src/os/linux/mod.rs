@@ -60,15 +60,25 @@ fn load_sources(config: &Config) -> Result<Sources> {
             "Linux symbols: the config names no sysmap, volatility_ist or rekall_profile",
         ));
     }
-    Ok(Sources { profile, sysmap_path, profile_path })
+    Ok(Sources {
+        profile,
+        sysmap_path,
+        profile_path,
+    })
 }
 
 /// Page-table root and mode the vCPU registers give, if the driver has any.
 fn register_hints(vmi: &Vmi) -> (Option<u64>, Option<PageMode>) {
     let mode = Some(vmi.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None));
     let root = match mode {
-        Some(PageMode::Aarch64) => vmi.get_reg(Reg::Ttbr1, 0).ok().map(|t| t & 0x0000_ffff_ffff_fffe),
-        Some(_) => vmi.get_reg(Reg::Cr3, 0).ok().map(|c| c & !0x1fff & 0x000f_ffff_ffff_f000),
+        Some(PageMode::Aarch64) => vmi
+            .get_reg(Reg::Ttbr1, 0)
+            .ok()
+            .map(|t| t & 0x0000_ffff_ffff_fffe),
+        Some(_) => vmi
+            .get_reg(Reg::Cr3, 0)
+            .ok()
+            .map(|c| c & !0x1fff & 0x000f_ffff_ffff_f000),
         None => None,
     };
     (root.filter(|r| *r != 0), mode)
@@ -84,7 +94,8 @@ impl LinuxOs {
         let offsets = TaskOffsets::resolve(Some(&config), &src.profile)?;
 
         let (reg_root, reg_mode) = register_hints(vmi);
-        let cfg_mode = Some(config.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None));
+        let cfg_mode =
+            Some(config.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None));
         let hints = Hints {
             kpgd: config.get_u64("kpgd").or(reg_root),
             slide: config.get_u64("linux_kaslr"),
@@ -163,10 +174,16 @@ impl OsLayer for LinuxOs {
     fn v2ksym(&self, _vmi: &Vmi, va: u64, nearest: bool) -> Result<(String, u64)> {
         let link = va.wrapping_sub(self.location.slide);
         if nearest {
-            let (name, at) = self.profile.nearest_symbol(link).ok_or(Error::SymbolNotFound)?;
+            let (name, at) = self
+                .profile
+                .nearest_symbol(link)
+                .ok_or(Error::SymbolNotFound)?;
             return Ok((name.to_owned(), link - at));
         }
-        self.profile.symbol_at(link).map(|n| (n.to_owned(), 0)).ok_or(Error::SymbolNotFound)
+        self.profile
+            .symbol_at(link)
+            .map(|n| (n.to_owned(), 0))
+            .ok_or(Error::SymbolNotFound)
     }
 
     fn pid_to_dtb(&self, vmi: &Vmi, pid: i32) -> Result<u64> {
@@ -210,7 +227,12 @@ impl OsLayer for LinuxOs {
             .into_iter()
             .map(|t| {
                 let dtb = r.dtb(&t).unwrap_or(0);
-                Ok(Process { pid: t.pid, name: t.comm, dtb, address: t.address })
+                Ok(Process {
+                    pid: t.pid,
+                    name: t.comm,
+                    dtb,
+                    address: t.address,
+                })
             })
             .collect()
     }

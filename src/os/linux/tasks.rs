@@ -38,19 +38,36 @@ impl<'a> TaskReader<'a> {
 
     pub fn read(&self, task: u64) -> Result<Task> {
         let o = self.offsets;
-        let pid = self.vmi.read_u32(&Access::dtb(self.kpgd, task.wrapping_add(o.pid)))? as i32;
+        let pid = self
+            .vmi
+            .read_u32(&Access::dtb(self.kpgd, task.wrapping_add(o.pid)))? as i32;
         let mut comm = [0u8; 16];
-        self.vmi.read(&Access::dtb(self.kpgd, task.wrapping_add(o.comm)), &mut comm).into_result()?;
+        self.vmi
+            .read(
+                &Access::dtb(self.kpgd, task.wrapping_add(o.comm)),
+                &mut comm,
+            )
+            .into_result()?;
         let len = comm.iter().position(|&b| b == 0).unwrap_or(comm.len());
         let mm = self.ptr(task.wrapping_add(o.mm))?;
         let active_off = o.active_mm.unwrap_or(o.mm + self.ptr_width);
         let active_mm = self.ptr(task.wrapping_add(active_off)).unwrap_or(0);
-        Ok(Task { address: task, pid, comm: String::from_utf8_lossy(&comm[..len]).into_owned(), mm, active_mm })
+        Ok(Task {
+            address: task,
+            pid,
+            comm: String::from_utf8_lossy(&comm[..len]).into_owned(),
+            mm,
+            active_mm,
+        })
     }
 
     /// Calls `f` for each task from `init_task` on until the list returns
     /// to its head, `f` returns `Some`, or the list misbehaves.
-    pub fn find<T>(&self, init_task: u64, mut f: impl FnMut(&Task) -> Option<T>) -> Result<Option<T>> {
+    pub fn find<T>(
+        &self,
+        init_task: u64,
+        mut f: impl FnMut(&Task) -> Option<T>,
+    ) -> Result<Option<T>> {
         let head = init_task.wrapping_add(self.offsets.tasks);
         let mut seen = HashSet::new();
         let mut task = init_task;
