@@ -164,6 +164,16 @@ fn find_slide(
     }
 }
 
+/// The kernel address whose mapping identifies the slide: `_text`, except
+/// on arm64, which leaves the image header page unmapped; there `_stext`
+/// is the first mapped code.
+fn anchor_of(fam: Family, profile: &Profile, text: u64) -> u64 {
+    match (fam, profile.symbol("_stext")) {
+        (Family::Arm64, Some(st)) if st > text && st - text < (16 << 20) => st,
+        _ => text,
+    }
+}
+
 /// Locates the kernel described by `profile` (link-time addresses).
 pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocation> {
     let mem: &dyn PhysicalMemory = vmi.driver();
@@ -189,7 +199,18 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
 
     // 1. A page table we were given (config kpgd, or CR3/TTBR1 of a vCPU).
     if let Some(kpgd) = hints.kpgd.filter(|k| *k != 0) {
-        if let Some(loc) = with_known_table(vmi, profile, fam, &modes, kpgd, text, hints.slide)? {
+        if let Some(mut loc) = with_known_table(
+            vmi,
+            profile,
+            fam,
+            &modes,
+            kpgd,
+            anchor_of(fam, profile, text),
+            hints.slide,
+        )? {
+            loc.text_pa = loc
+                .text_pa
+                .wrapping_sub(anchor_of(fam, profile, text) - text);
             return Ok(loc);
         }
     }
@@ -209,10 +230,12 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
         let kpgd = text_pa.wrapping_add(table_off);
         for &mode in &modes {
             let ctx = context(fam, kpgd);
+            let anchor = anchor_of(fam, profile, text);
+            let anchor_pa = text_pa + (anchor - text);
             let slide = match hints.slide {
-                Some(s) if maps_to(mem, mode, &ctx, text.wrapping_add(s), text_pa) => Some(s),
+                Some(s) if maps_to(mem, mode, &ctx, anchor.wrapping_add(s), anchor_pa) => Some(s),
                 Some(_) => None,
-                None => find_slide(mem, fam, mode, &ctx, text, text_pa),
+                None => find_slide(mem, fam, mode, &ctx, anchor, anchor_pa),
             };
             if let Some(slide) = slide {
                 return Ok(KernelLocation {
