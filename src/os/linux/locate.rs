@@ -208,9 +208,26 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
             anchor_of(fam, profile, text),
             hints.slide,
         )? {
-            loc.text_pa = loc
-                .text_pa
-                .wrapping_sub(anchor_of(fam, profile, text) - text);
+            let anchor = anchor_of(fam, profile, text);
+            loc.text_pa = loc.text_pa.wrapping_sub(anchor - text);
+            // Prefer the kernel's own top-level table over whichever process
+            // table the vCPU had loaded: both map the kernel, but only the
+            // former is "the kernel page directory".
+            let own = loc.text_pa.wrapping_add(table.wrapping_sub(text));
+            let own_ctx = context(fam, own);
+            let anchor_pa = loc.text_pa + (anchor - text);
+            if own != loc.kpgd
+                && maps_to(
+                    mem,
+                    loc.mode,
+                    &own_ctx,
+                    anchor.wrapping_add(loc.slide),
+                    anchor_pa,
+                )
+            {
+                loc.kpgd = own;
+                loc.paging.root = own;
+            }
             return Ok(loc);
         }
     }

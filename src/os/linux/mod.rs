@@ -93,6 +93,13 @@ impl LinuxOs {
         let src = load_sources(&config)?;
         let offsets = TaskOffsets::resolve(Some(&config), &src.profile)?;
 
+        // Registers (live guests, ELF cores with CPU notes) are the cheap
+        // exact way to the paging mode and page tables.
+        if matches!(vmi.page_mode(), PageMode::Unknown | PageMode::None) {
+            if let Err(e) = vmi.init_paging_from_registers() {
+                log_debug!("linux: no paging from registers: {e}");
+            }
+        }
         let (reg_root, reg_mode) = register_hints(vmi);
         let cfg_mode =
             Some(config.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None));
