@@ -63,9 +63,9 @@ pub unsafe extern "C" fn vmi_get_struct_member_offset_from_json(
     not_yet("vmi_get_struct_member_offset_from_json")
 }
 
+// Upstream declares this one without NOEXCEPT.
 /// Looks up the byte offset and first/last bit of bitfield `struct_member` of struct
 /// `struct_name` in JSON profile `json`.
-///
 /// cbindgen:postfix=
 #[no_mangle]
 pub unsafe extern "C" fn vmi_get_bitfield_offset_and_size_from_json(

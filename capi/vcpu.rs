@@ -127,8 +127,8 @@ pub unsafe extern "C" fn vmi_resume_vm(vmi: vmi_instance_t) -> status_t {
     not_yet("vmi_resume_vm")
 }
 
+// Upstream declares this one without NOEXCEPT.
 /// Reads the run state of the domain.
-///
 /// cbindgen:postfix=
 #[no_mangle]
 pub unsafe extern "C" fn vmi_get_domain_status(
