@@ -68,7 +68,10 @@ fn render(name: &str) -> String {
     let template = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = String::with_capacity(template.len() * 2);
     for line in template.lines() {
-        let marker = line.trim().strip_prefix("/* @FUNCTIONS:").and_then(|r| r.strip_suffix("@ */"));
+        let marker = line
+            .trim()
+            .strip_prefix("/* @FUNCTIONS:")
+            .and_then(|r| r.strip_suffix("@ */"));
         match marker {
             Some(group) => out.push_str(&prototypes(group)),
             None => out.push_str(line),
@@ -83,7 +86,8 @@ fn header_path(name: &str) -> PathBuf {
 }
 
 fn bless(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().expect("header has a directory")).expect("create include/libvmi");
+    fs::create_dir_all(path.parent().expect("header has a directory"))
+        .expect("create include/libvmi");
     fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
@@ -110,10 +114,18 @@ fn committed_headers_are_up_to_date() {
 fn every_marker_group_has_a_source_file_and_is_used_once() {
     let mut groups = Vec::new();
     for name in HEADERS {
-        let template = fs::read_to_string(root().join(format!("capi/headers/{name}.h.in"))).unwrap();
+        let template =
+            fs::read_to_string(root().join(format!("capi/headers/{name}.h.in"))).unwrap();
         for line in template.lines() {
-            if let Some(g) = line.trim().strip_prefix("/* @FUNCTIONS:").and_then(|r| r.strip_suffix("@ */")) {
-                assert!(root().join(format!("capi/{g}.rs")).is_file(), "no capi/{g}.rs for marker in {name}.h.in");
+            if let Some(g) = line
+                .trim()
+                .strip_prefix("/* @FUNCTIONS:")
+                .and_then(|r| r.strip_suffix("@ */"))
+            {
+                assert!(
+                    root().join(format!("capi/{g}.rs")).is_file(),
+                    "no capi/{g}.rs for marker in {name}.h.in"
+                );
                 groups.push(g.to_string());
             }
         }
@@ -128,7 +140,10 @@ fn every_marker_group_has_a_source_file_and_is_used_once() {
         let src = fs::read_to_string(&path).unwrap_or_default();
         if src.contains("#[no_mangle]") {
             let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-            assert!(groups.contains(&stem), "capi/{stem}.rs exports functions but no header has its marker");
+            assert!(
+                groups.contains(&stem),
+                "capi/{stem}.rs exports functions but no header has its marker"
+            );
         }
     }
 }

@@ -12,6 +12,7 @@ mod events;
 mod extern_libs;
 mod pe;
 mod regs;
+mod x86;
 
 pub use access::*;
 pub use base::*;
@@ -19,5 +20,6 @@ pub use events::*;
 pub use extern_libs::*;
 pub use pe::*;
 pub use regs::*;
+pub use x86::*;
 
 pub use super::instance::{vmi_instance, vmi_instance_t};
