@@ -9,8 +9,6 @@
 //! is generated from it, compiled against `include/`, run, and its output
 //! compared line by line with the values Rust computes.
 
-#![allow(deprecated)]
-
 use std::collections::BTreeMap;
 use std::mem::{align_of, offset_of, size_of};
 use std::path::PathBuf;
