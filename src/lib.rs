@@ -17,7 +17,7 @@ pub mod paging;
 pub mod profile;
 
 #[path = "../capi/mod.rs"]
-mod capi;
+pub mod capi;
 
 pub use addr::{Arch, PageMode, PageSize};
 pub use error::{Error, Result};
