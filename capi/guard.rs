@@ -66,6 +66,12 @@ pub(crate) unsafe fn instance<'a>(vmi: vmi_instance_t) -> Result<&'a mut vmi_ins
 ///
 /// # Safety
 /// `p` must be NULL or point to a valid, initialised `T`.
+/// Shared access for the functions that may run concurrently (reads,
+/// translations, cache operations).
+pub(crate) unsafe fn instance_ref<'a>(vmi: vmi_instance_t) -> Result<&'a vmi_instance> {
+    unsafe { vmi.as_ref() }.ok_or(Error::InvalidArgument("vmi instance is NULL"))
+}
+
 pub(crate) unsafe fn in_ref<'a, T>(p: *const T, what: &'static str) -> Result<&'a T> {
     // SAFETY: guaranteed by the caller.
     unsafe { p.as_ref() }.ok_or(Error::InvalidArgument(what))
