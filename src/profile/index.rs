@@ -20,7 +20,9 @@ impl NameIndex {
 
     /// Position of `name`, where `name_of` maps a position back to its name.
     pub(crate) fn find<'a>(&self, name: &str, name_of: impl Fn(u32) -> &'a str) -> Option<u32> {
-        self.table.find(self.hash(name), |&i| name_of(i) == name).copied()
+        self.table
+            .find(self.hash(name), |&i| name_of(i) == name)
+            .copied()
     }
 
     /// Records `pos` under `name` unless the name is already present; returns
@@ -34,9 +36,10 @@ impl NameIndex {
         if let Some(existing) = self.find(name, &name_of) {
             return Err(existing);
         }
-        let hasher = self.hasher.clone();
+        let hasher = self.hasher;
         let hash = self.hash(name);
-        self.table.insert_unique(hash, pos, |&i| hasher.hash_one(name_of(i)));
+        self.table
+            .insert_unique(hash, pos, |&i| hasher.hash_one(name_of(i)));
         Ok(())
     }
 
@@ -55,10 +58,15 @@ mod tests {
         let names: Vec<String> = (0..5000).map(|i| format!("sym_{i}")).collect();
         let mut idx = NameIndex::default();
         for (i, n) in names.iter().enumerate() {
-            assert!(idx.insert(n, i as u32, |p| names[p as usize].as_str()).is_ok());
+            assert!(idx
+                .insert(n, i as u32, |p| names[p as usize].as_str())
+                .is_ok());
         }
         assert_eq!(idx.len(), names.len());
-        assert_eq!(idx.insert("sym_17", 99, |p| names[p as usize].as_str()), Err(17));
+        assert_eq!(
+            idx.insert("sym_17", 99, |p| names[p as usize].as_str()),
+            Err(17)
+        );
         for (i, n) in names.iter().enumerate() {
             assert_eq!(idx.find(n, |p| names[p as usize].as_str()), Some(i as u32));
         }

@@ -67,7 +67,8 @@ fn named(name: Option<&String>, make: fn(Box<str>) -> TypeDesc) -> TypeDesc {
 }
 
 fn convert_type(t: &TypeJson) -> TypeDesc {
-    let sub = |s: &Option<Box<TypeJson>>| Box::new(s.as_deref().map_or(TypeDesc::Unknown, convert_type));
+    let sub =
+        |s: &Option<Box<TypeJson>>| Box::new(s.as_deref().map_or(TypeDesc::Unknown, convert_type));
     match t.kind.as_deref() {
         Some("base") => named(t.name.as_ref(), TypeDesc::Base),
         Some("struct") => named(t.name.as_ref(), TypeDesc::Struct),
@@ -75,11 +76,16 @@ fn convert_type(t: &TypeJson) -> TypeDesc {
         Some("class") => named(t.name.as_ref(), TypeDesc::Class),
         Some("enum") => named(t.name.as_ref(), TypeDesc::Enum),
         Some("pointer") => TypeDesc::Pointer(sub(&t.subtype)),
-        Some("array") => TypeDesc::Array { count: t.count.unwrap_or(0), elem: sub(&t.subtype) },
+        Some("array") => TypeDesc::Array {
+            count: t.count.unwrap_or(0),
+            elem: sub(&t.subtype),
+        },
         Some("bitfield") => match (t.bit_position, t.bit_length) {
-            (Some(bit_position), Some(bit_length)) => {
-                TypeDesc::Bitfield { bit_position, bit_length, storage: sub(&t.storage) }
-            }
+            (Some(bit_position), Some(bit_length)) => TypeDesc::Bitfield {
+                bit_position,
+                bit_length,
+                storage: sub(&t.storage),
+            },
             _ => TypeDesc::Unknown,
         },
         Some("function") => TypeDesc::Function,
@@ -162,8 +168,17 @@ pub(crate) fn convert(doc: Document) -> Profile {
             continue;
         };
         let ty = s.ty.as_ref().map(convert_type);
-        let kind = if matches!(ty, Some(TypeDesc::Function)) { b'T' } else { b'D' };
-        p.add_symbol_entry(Symbol { name: name.into(), address, kind, ty });
+        let kind = if matches!(ty, Some(TypeDesc::Function)) {
+            b'T'
+        } else {
+            b'D'
+        };
+        p.add_symbol_entry(Symbol {
+            name: name.into(),
+            address,
+            kind,
+            ty,
+        });
     }
 
     if skipped > 0 {

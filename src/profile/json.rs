@@ -32,7 +32,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Self::Value, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> core::result::Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
                 while let Some(entry) = map.next_entry::<String, T>()? {
                     out.push(entry);
@@ -86,7 +89,9 @@ pub fn from_json(bytes: &[u8]) -> Result<(Profile, JsonKind)> {
     } else if doc.rekall_metadata.is_some() {
         Ok((rekall::convert(doc), JsonKind::Rekall))
     } else {
-        Err(Error::Malformed("JSON has neither ISF metadata nor Rekall $METADATA"))
+        Err(Error::Malformed(
+            "JSON has neither ISF metadata nor Rekall $METADATA",
+        ))
     }
 }
 

@@ -122,14 +122,25 @@ impl Profile {
     /// wins, as a top-down scan of a System.map finds it). Returns whether it
     /// was added.
     pub fn add_symbol(&mut self, name: &str, address: u64, kind: u8) -> bool {
-        self.add_symbol_entry(Symbol { name: name.into(), address, kind, ty: None })
+        self.add_symbol_entry(Symbol {
+            name: name.into(),
+            address,
+            kind,
+            ty: None,
+        })
     }
 
     /// [`add_symbol`](Self::add_symbol) with a full entry (type included).
     pub fn add_symbol_entry(&mut self, symbol: Symbol) -> bool {
-        let Ok(pos) = u32::try_from(self.symbols.len()) else { return false };
+        let Ok(pos) = u32::try_from(self.symbols.len()) else {
+            return false;
+        };
         let symbols = &self.symbols;
-        if self.symbol_index.insert(&symbol.name, pos, |i| &symbols[i as usize].name).is_err() {
+        if self
+            .symbol_index
+            .insert(&symbol.name, pos, |i| &symbols[i as usize].name)
+            .is_err()
+        {
             return false;
         }
         self.symbols.push(symbol);
@@ -143,7 +154,9 @@ impl Profile {
     }
 
     pub fn symbol_entry(&self, name: &str) -> Option<&Symbol> {
-        let i = self.symbol_index.find(name, |i| &self.symbols[i as usize].name)?;
+        let i = self
+            .symbol_index
+            .find(name, |i| &self.symbols[i as usize].name)?;
         self.symbols.get(i as usize)
     }
 
@@ -158,8 +171,12 @@ impl Profile {
 
     fn by_address(&self) -> &[(u64, u32)] {
         self.by_address.get_or_init(|| {
-            let mut v: Vec<(u64, u32)> =
-                self.symbols.iter().enumerate().map(|(i, s)| (s.address, i as u32)).collect();
+            let mut v: Vec<(u64, u32)> = self
+                .symbols
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.address, i as u32))
+                .collect();
             v.sort_unstable();
             v.into_boxed_slice()
         })
@@ -191,9 +208,15 @@ impl Profile {
 
     /// Adds a layout unless one of that name exists; returns whether it was added.
     pub fn add_struct(&mut self, def: StructDef) -> bool {
-        let Ok(pos) = u32::try_from(self.structs.len()) else { return false };
+        let Ok(pos) = u32::try_from(self.structs.len()) else {
+            return false;
+        };
         let structs = &self.structs;
-        if self.struct_index.insert(def.name(), pos, |i| structs[i as usize].name()).is_err() {
+        if self
+            .struct_index
+            .insert(def.name(), pos, |i| structs[i as usize].name())
+            .is_err()
+        {
             return false;
         }
         self.structs.push(def);
@@ -201,7 +224,9 @@ impl Profile {
     }
 
     pub fn get_struct(&self, name: &str) -> Option<&StructDef> {
-        let i = self.struct_index.find(name, |i| self.structs[i as usize].name())?;
+        let i = self
+            .struct_index
+            .find(name, |i| self.structs[i as usize].name())?;
         self.structs.get(i as usize)
     }
 
@@ -232,7 +257,8 @@ impl Profile {
     /// only where upstream's answer is wanted.
     pub fn member_offset_lenient(&self, struct_name: &str, member: &str) -> Option<u64> {
         let mut budget = MAX_NEST_VISITS;
-        self.find_member(struct_name, member, true, 0, &mut budget).map(|m| m.offset)
+        self.find_member(struct_name, member, true, 0, &mut budget)
+            .map(|m| m.offset)
     }
 
     /// The name of `member`'s type (`list_head`, `int`, ...); none for
@@ -246,9 +272,11 @@ impl Profile {
     pub fn bitfield(&self, struct_name: &str, member: &str) -> Option<(u64, u32, u32)> {
         let m = self.member(struct_name, member)?;
         match m.field.ty {
-            TypeDesc::Bitfield { bit_position, bit_length, .. } => {
-                Some((m.offset, bit_position, bit_length))
-            }
+            TypeDesc::Bitfield {
+                bit_position,
+                bit_length,
+                ..
+            } => Some((m.offset, bit_position, bit_length)),
             _ => None,
         }
     }
@@ -267,20 +295,28 @@ impl Profile {
         *budget -= 1;
         let def = self.get_struct(struct_name)?;
         if let Some(field) = def.field(member) {
-            return Some(MemberRef { offset: field.offset, field });
+            return Some(MemberRef {
+                offset: field.offset,
+                field,
+            });
         }
         // Anonymous members first: their fields are the struct's own in C.
         // Named ones only when asked, and only after every anonymous path.
         let passes: &[bool] = if lenient { &[true, false] } else { &[true] };
         for &anonymous_pass in passes {
             for f in def.fields() {
-                let Some(inner) = f.ty.aggregate_name() else { continue };
+                let Some(inner) = f.ty.aggregate_name() else {
+                    continue;
+                };
                 if f.is_anonymous_aggregate() != anonymous_pass {
                     continue;
                 }
                 if let Some(found) = self.find_member(inner, member, lenient, depth + 1, budget) {
                     if let Some(offset) = f.offset.checked_add(found.offset) {
-                        return Some(MemberRef { offset, field: found.field });
+                        return Some(MemberRef {
+                            offset,
+                            field: found.field,
+                        });
                     }
                 }
             }
@@ -291,9 +327,15 @@ impl Profile {
     // ---- enums and base types ----
 
     pub fn add_enum(&mut self, def: EnumDef) -> bool {
-        let Ok(pos) = u32::try_from(self.enums.len()) else { return false };
+        let Ok(pos) = u32::try_from(self.enums.len()) else {
+            return false;
+        };
         let enums = &self.enums;
-        if self.enum_index.insert(&def.name, pos, |i| &enums[i as usize].name).is_err() {
+        if self
+            .enum_index
+            .insert(&def.name, pos, |i| &enums[i as usize].name)
+            .is_err()
+        {
             return false;
         }
         self.enums.push(def);
@@ -301,7 +343,9 @@ impl Profile {
     }
 
     pub fn get_enum(&self, name: &str) -> Option<&EnumDef> {
-        let i = self.enum_index.find(name, |i| &self.enums[i as usize].name)?;
+        let i = self
+            .enum_index
+            .find(name, |i| &self.enums[i as usize].name)?;
         self.enums.get(i as usize)
     }
 
@@ -312,13 +356,22 @@ impl Profile {
     /// The value of constant `constant` of enum `enum_name`.
     pub fn enum_value(&self, enum_name: &str, constant: &str) -> Option<i128> {
         let e = self.get_enum(enum_name)?;
-        e.constants.iter().find(|(n, _)| &**n == constant).map(|&(_, v)| v)
+        e.constants
+            .iter()
+            .find(|(n, _)| &**n == constant)
+            .map(|&(_, v)| v)
     }
 
     pub fn add_base_type(&mut self, def: BaseType) -> bool {
-        let Ok(pos) = u32::try_from(self.base_types.len()) else { return false };
+        let Ok(pos) = u32::try_from(self.base_types.len()) else {
+            return false;
+        };
         let bases = &self.base_types;
-        if self.base_index.insert(&def.name, pos, |i| &bases[i as usize].name).is_err() {
+        if self
+            .base_index
+            .insert(&def.name, pos, |i| &bases[i as usize].name)
+            .is_err()
+        {
             return false;
         }
         self.base_types.push(def);
@@ -326,7 +379,9 @@ impl Profile {
     }
 
     pub fn get_base_type(&self, name: &str) -> Option<&BaseType> {
-        let i = self.base_index.find(name, |i| &self.base_types[i as usize].name)?;
+        let i = self
+            .base_index
+            .find(name, |i| &self.base_types[i as usize].name)?;
         self.base_types.get(i as usize)
     }
 

@@ -39,7 +39,9 @@ impl Converter<'_> {
             return TypeDesc::Unknown;
         }
         let target = |default: &str| {
-            let t = arg(args, "target").and_then(Value::as_str).unwrap_or(default);
+            let t = arg(args, "target")
+                .and_then(Value::as_str)
+                .unwrap_or(default);
             Box::new(self.type_desc(t, arg(args, "target_args"), depth + 1))
         };
         match name {
@@ -53,12 +55,19 @@ impl Converter<'_> {
                 elem: Box::new(TypeDesc::Base("char".into())),
             },
             "BitField" => {
-                let (Some(start), Some(end)) = (arg_u32(args, "start_bit"), arg_u32(args, "end_bit"))
+                let (Some(start), Some(end)) =
+                    (arg_u32(args, "start_bit"), arg_u32(args, "end_bit"))
                 else {
                     return TypeDesc::Unknown;
                 };
-                let Some(bit_length) = end.checked_sub(start) else { return TypeDesc::Unknown };
-                TypeDesc::Bitfield { bit_position: start, bit_length, storage: target("unsigned int") }
+                let Some(bit_length) = end.checked_sub(start) else {
+                    return TypeDesc::Unknown;
+                };
+                TypeDesc::Bitfield {
+                    bit_position: start,
+                    bit_length,
+                    storage: target("unsigned int"),
+                }
             }
             "Enumeration" => match arg(args, "enum_name").and_then(Value::as_str) {
                 Some(e) => TypeDesc::Enum(e.into()),
@@ -79,7 +88,12 @@ impl Converter<'_> {
             Some(t) => self.type_desc(t, desc.get(1), 0),
             None => TypeDesc::Unknown,
         };
-        Some(Field { name: name.into(), offset, ty, anonymous: false })
+        Some(Field {
+            name: name.into(),
+            offset,
+            ty,
+            anonymous: false,
+        })
     }
 
     fn struct_def(&self, name: &str, v: &Value) -> Option<(StructDef, usize)> {
@@ -104,7 +118,12 @@ fn add_symbols(p: &mut Profile, section: Option<&Value>, kind: u8, skipped: &mut
     for (name, v) in section.and_then(Value::as_object).into_iter().flatten() {
         match as_addr(v) {
             Some(address) => {
-                p.add_symbol_entry(Symbol { name: name.as_str().into(), address, kind, ty: None });
+                p.add_symbol_entry(Symbol {
+                    name: name.as_str().into(),
+                    address,
+                    kind,
+                    ty: None,
+                });
             }
             None => *skipped += 1,
         }
@@ -115,7 +134,11 @@ pub(crate) fn convert(doc: Document) -> Profile {
     let mut p = Profile::new(ProfileSource::Rekall);
     let mut skipped = 0usize;
 
-    let os = match doc.rekall_metadata.as_ref().and_then(|m| m.get("ProfileClass")) {
+    let os = match doc
+        .rekall_metadata
+        .as_ref()
+        .and_then(|m| m.get("ProfileClass"))
+    {
         Some(Value::String(c)) if c == "Linux" => Some(OsKind::Linux),
         Some(Value::String(_)) => Some(OsKind::Windows),
         _ => None,
@@ -126,7 +149,11 @@ pub(crate) fn convert(doc: Document) -> Profile {
     add_symbols(&mut p, doc.rekall_functions.as_ref(), b'T', &mut skipped);
 
     let empty = serde_json::Map::new();
-    let structs = doc.rekall_structs.as_ref().and_then(Value::as_object).unwrap_or(&empty);
+    let structs = doc
+        .rekall_structs
+        .as_ref()
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let conv = Converter { structs };
     for (name, v) in structs {
         match conv.struct_def(name, v) {
@@ -138,7 +165,13 @@ pub(crate) fn convert(doc: Document) -> Profile {
         }
     }
 
-    for (name, v) in doc.rekall_enums.as_ref().and_then(Value::as_object).into_iter().flatten() {
+    for (name, v) in doc
+        .rekall_enums
+        .as_ref()
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let Some(values) = v.as_object() else {
             skipped += 1;
             continue;
@@ -151,7 +184,12 @@ pub(crate) fn convert(doc: Document) -> Profile {
             }
         }
         // Rekall does not record an enum's storage; 0 and "" say "unknown".
-        p.add_enum(EnumDef { name: name.as_str().into(), size: 0, base: "".into(), constants });
+        p.add_enum(EnumDef {
+            name: name.as_str().into(),
+            size: 0,
+            base: "".into(),
+            constants,
+        });
     }
 
     if skipped > 0 {

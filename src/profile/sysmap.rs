@@ -41,7 +41,9 @@ pub fn from_system_map_path(path: &std::path::Path) -> Result<Profile> {
 }
 
 fn parse_line(line: &[u8]) -> Option<(u64, u8, &str)> {
-    let mut tokens = line.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty());
+    let mut tokens = line
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty());
     let addr = tokens.next()?;
     let kind = tokens.next()?;
     let name = tokens.next()?;
@@ -97,7 +99,10 @@ ffffffff82a1e000 A __end_of_kernel_reserve
         assert_eq!(p.symbol("__per_cpu_start"), Some(0));
         assert_eq!(p.symbol_entry("pick_next_task_fair").unwrap().kind, b't');
         assert_eq!(p.symbol_entry("weak_thing").unwrap().kind, b'W');
-        assert_eq!(p.symbol_entry("__end_of_kernel_reserve").unwrap().kind, b'A');
+        assert_eq!(
+            p.symbol_entry("__end_of_kernel_reserve").unwrap().kind,
+            b'A'
+        );
         assert_eq!(p.symbol("no_such_symbol"), None);
         // duplicates keep the first line's address
         assert_eq!(p.symbol("dup_name"), Some(0xffffffff82a1d0c0));
@@ -110,13 +115,22 @@ ffffffff82a1e000 A __end_of_kernel_reserve
         // two symbols at one address: the first listed wins
         assert_eq!(p.symbol_at(0xffffffff81000000), Some("_text"));
         assert_eq!(p.symbol_at(0xffffffff81000001), None);
-        assert_eq!(p.nearest_symbol(0xffffffff81000010), Some(("_text", 0xffffffff81000000)));
+        assert_eq!(
+            p.nearest_symbol(0xffffffff81000010),
+            Some(("_text", 0xffffffff81000000))
+        );
         assert_eq!(
             p.nearest_symbol(0xffffffff810b1e90 + 0x42),
             Some(("schedule", 0xffffffff810b1e90))
         );
-        assert_eq!(p.nearest_symbol(0xffffffff82013d40), Some(("init_task", 0xffffffff82013d40)));
-        assert_eq!(p.nearest_symbol(u64::MAX), Some(("__end_of_kernel_reserve", 0xffffffff82a1e000)));
+        assert_eq!(
+            p.nearest_symbol(0xffffffff82013d40),
+            Some(("init_task", 0xffffffff82013d40))
+        );
+        assert_eq!(
+            p.nearest_symbol(u64::MAX),
+            Some(("__end_of_kernel_reserve", 0xffffffff82a1e000))
+        );
         assert_eq!(p.nearest_symbol(0xfff), Some(("__per_cpu_start", 0)));
     }
 
@@ -145,7 +159,10 @@ ffffffffc0002100 t x [mod] extra
 
     #[test]
     fn empty_or_binary_input_is_an_error() {
-        assert_eq!(from_system_map(b"").unwrap_err(), Error::Malformed("System.map has no symbol lines"));
+        assert_eq!(
+            from_system_map(b"").unwrap_err(),
+            Error::Malformed("System.map has no symbol lines")
+        );
         assert!(from_system_map(b"\n\n  \n").is_err());
         assert!(from_system_map(&[0xff, 0xfe, 0x00, 0x12, b'\n', 0x80]).is_err());
     }

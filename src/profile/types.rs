@@ -14,9 +14,16 @@ pub enum TypeDesc {
     Class(Box<str>),
     Enum(Box<str>),
     Pointer(Box<TypeDesc>),
-    Array { count: u64, elem: Box<TypeDesc> },
+    Array {
+        count: u64,
+        elem: Box<TypeDesc>,
+    },
     /// `bit_length` bits starting `bit_position` bits into a `storage` unit.
-    Bitfield { bit_position: u32, bit_length: u32, storage: Box<TypeDesc> },
+    Bitfield {
+        bit_position: u32,
+        bit_length: u32,
+        storage: Box<TypeDesc>,
+    },
     Function,
     /// The source described a type this model has no shape for.
     Unknown,
@@ -103,7 +110,9 @@ impl Field {
     /// True for an inline unnamed aggregate, detected by the flag ISF sets or
     /// by the names generators give such members and types.
     pub fn is_anonymous_aggregate(&self) -> bool {
-        let Some(tn) = self.ty.aggregate_name() else { return false };
+        let Some(tn) = self.ty.aggregate_name() else {
+            return false;
+        };
         self.anonymous
             || self.name.starts_with("unnamed")
             || tn.starts_with("unnamed")
@@ -125,14 +134,26 @@ pub struct StructDef {
 
 impl StructDef {
     pub fn new(name: &str, kind: AggregateKind, size: u64) -> StructDef {
-        StructDef { name: name.into(), kind, size, fields: Vec::new(), index: NameIndex::default() }
+        StructDef {
+            name: name.into(),
+            kind,
+            size,
+            fields: Vec::new(),
+            index: NameIndex::default(),
+        }
     }
 
     /// Appends a member; false (and nothing changes) if the name is taken.
     pub fn add_field(&mut self, field: Field) -> bool {
-        let Ok(pos) = u32::try_from(self.fields.len()) else { return false };
+        let Ok(pos) = u32::try_from(self.fields.len()) else {
+            return false;
+        };
         let fields = &self.fields;
-        if self.index.insert(&field.name, pos, |i| &fields[i as usize].name).is_err() {
+        if self
+            .index
+            .insert(&field.name, pos, |i| &fields[i as usize].name)
+            .is_err()
+        {
             return false;
         }
         self.fields.push(field);
