@@ -83,7 +83,18 @@ fn isf_value() -> serde_json::Value {
             "pgd_t": {"kind": "struct", "size": 8, "fields": {
                 "pgd": {"offset": 0, "type": base("long unsigned int")}
             }},
-            "no_size": {"kind": "struct", "fields": {}}
+            "no_size": {"kind": "struct", "fields": {}},
+            "_ROW": {"kind": "struct", "size": 40, "fields": {
+                "Blink": {"offset": -88, "type": ptr(st("_ROW"))},
+                "CharRow": {"offset": 0, "type": base("long unsigned int")},
+                "huge": {"offset": 18446744073709551615u64, "type": base("int")},
+                "nested": {"offset": 8, "anonymous": true, "type": st("_ROW_INNER")}
+            }},
+            "_ROW_INNER": {"kind": "struct", "size": 16, "fields": {
+                "Back": {"offset": -16, "type": base("int")},
+                "wide": {"offset": 0, "type": {"kind": "bitfield", "bit_position": 70000000000u64,
+                                               "bit_length": 1, "type": base("int")}}
+            }}
         },
         "enums": {
             "pid_type": {"size": 4, "base": "unsigned int", "constants": {
@@ -97,13 +108,18 @@ fn isf_value() -> serde_json::Value {
                              "type": {"kind": "array", "count": 0, "subtype": base("char")}},
             "schedule": {"address": SCHEDULE, "type": {"kind": "function"}},
             "do_exit": {"address": DO_EXIT, "type": {"kind": "function"}},
-            "no_address": {"type": base("int")}
+            "no_address": {"type": base("int")},
+            "negative": {"address": -5},
+            "too_big": {"address": "TOO_BIG"}
         }
     })
 }
 
+/// The sample as text, with one integer no JSON value type here can hold.
 fn isf_bytes() -> Vec<u8> {
-    serde_json::to_vec_pretty(&isf_value()).unwrap()
+    let text = serde_json::to_string_pretty(&isf_value()).unwrap();
+    text.replace("\"TOO_BIG\"", "36893488147419103232")
+        .into_bytes()
 }
 
 fn rekall_value() -> serde_json::Value {
@@ -227,7 +243,10 @@ fn isf_lookups() {
     assert_eq!(p.source(), ProfileSource::Isf);
     check_common_linux(&p);
     assert_eq!(p.symbol("no_address"), None);
-    assert_eq!(p.symbol_count(), 5);
+    assert_eq!(p.symbol("too_big"), None);
+    // json-c reads int64, so upstream sees -5 as 2^64 - 5
+    assert_eq!(p.symbol("negative"), Some(-5i64 as u64));
+    assert_eq!(p.symbol_count(), 6);
     assert!(matches!(
         p.symbol_entry("init_task").unwrap().ty,
         Some(TypeDesc::Struct(ref n)) if &**n == "task_struct"
@@ -259,6 +278,25 @@ fn isf_lookups() {
         p.metadata().unwrap()["producer"]["name"].as_str(),
         Some("dwarf2json")
     );
+}
+
+#[test]
+fn isf_negative_and_out_of_range_values() {
+    let p = from_isf(&isf_bytes()).unwrap();
+    // Windows console profiles really do have negative member offsets.
+    assert_eq!(p.member("_ROW", "Blink").unwrap().offset, -88);
+    assert_eq!(p.member_offset("_ROW", "Blink"), Some(-88i64 as u64));
+    assert_eq!(
+        0x1000u64.wrapping_add(p.member_offset("_ROW", "Blink").unwrap()),
+        0x1000 - 88
+    );
+    assert_eq!(p.member("_ROW", "Back").unwrap().offset, 8 - 16);
+    // an offset beyond i64 drops that member only
+    assert_eq!(p.member_offset("_ROW", "huge"), None);
+    assert_eq!(p.member_offset("_ROW", "CharRow"), Some(0));
+    // a bit position beyond u32 leaves the member with an unknown type
+    assert_eq!(p.member_offset("_ROW", "wide"), Some(8));
+    assert_eq!(p.bitfield("_ROW", "wide"), None);
 }
 
 #[test]
@@ -408,7 +446,6 @@ fn garbage_and_wrong_shapes_are_errors() {
         b"null",
         b"{}",
         b"{\"metadata\": {}, \"symbols\": 5}",
-        b"{\"metadata\": {}, \"symbols\": {\"x\": {\"address\": -5}}}",
         b"{\"metadata\": {}, \"user_types\": {\"s\": {\"size\": 1.5}}}",
         b"{\"metadata\": {}, \"enums\": {\"e\": {\"constants\": {\"A\": \"zero\"}}}}",
         b"\xfd7zXZ\x00not really xz",
@@ -444,10 +481,10 @@ fn hostile_struct_graphs_terminate() {
     // which unbounded would be 64^20 visits
     for level in 0..20u32 {
         let mut s = StructDef::new(&format!("s{level}"), AggregateKind::Struct, 64);
-        for i in 0..64u64 {
+        for i in 0..64i64 {
             s.add_field(Field {
                 name: format!("unnamed_field_{i}").into(),
-                offset: u64::MAX - i,
+                offset: i64::MAX - i,
                 ty: TypeDesc::Struct(format!("s{}", level + 1).into()),
                 anonymous: true,
             });
@@ -588,7 +625,7 @@ fn mutated_inputs_never_panic() {
     let seeds: Vec<(Vec<u8>, bool)> = vec![
         (isf_bytes(), true),
         (rekall_bytes(), true),
-        (xz(&serde_json::to_vec(&isf_value()).unwrap()), true),
+        (xz(&isf_bytes()), true),
         (gz(&rekall_bytes()), true),
         (sysmap.to_vec(), false),
     ];
@@ -639,4 +676,24 @@ fn symbol_lookup_is_a_hash_lookup() {
     let by_addr = start.elapsed();
     assert!(by_name < std::time::Duration::from_secs(2), "{by_name:?}");
     assert!(by_addr < std::time::Duration::from_secs(3), "{by_addr:?}");
+}
+
+#[test]
+fn profile_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Profile>();
+    let p = std::sync::Arc::new(from_isf(&isf_bytes()).unwrap());
+    // the address order is built lazily; racing first queries must agree
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let p = p.clone();
+            std::thread::spawn(move || {
+                p.nearest_symbol(SCHEDULE + 3)
+                    .map(|(n, a)| (n.to_owned(), a))
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), Some(("schedule".to_owned(), SCHEDULE)));
+    }
 }
