@@ -201,13 +201,17 @@ class GdbStub:
         return int.from_bytes(bytes.fromhex(r.decode()), "little")
 
 
+# Output name -> gdb register names that QEMU may use for it.
 GDB_WANTED = {
-    "x86_64": ["cr0", "cr2", "cr3", "cr4", "cr8", "efer", "fs_base", "gs_base", "k_gs_base", "rip", "rsp"],
-    "x86": ["cr0", "cr2", "cr3", "cr4", "efer", "eip", "esp"],
-    "arm64": [
-        "TTBR0_EL1", "TTBR1_EL1", "TCR_EL1", "SCTLR_EL1", "MAIR_EL1", "VBAR_EL1",
-        "TPIDR_EL1", "SP_EL0", "pc", "sp", "cpsr",
-    ],
+    "x86_64": {k: [k] for k in ("cr0", "cr2", "cr3", "cr4", "cr8", "efer", "fs_base", "gs_base", "k_gs_base",
+                                "rip", "rsp")},
+    "x86": {k: [k] for k in ("cr0", "cr2", "cr3", "cr4", "efer", "eip", "esp")},
+    "arm64": {
+        "ttbr0_el1": ["TTBR0_EL1"], "ttbr1_el1": ["TTBR1_EL1"], "tcr_el1": ["TCR_EL1"],
+        "sctlr_el1": ["SCTLR_EL1", "SCTLR"], "mair_el1": ["MAIR_EL1"], "vbar_el1": ["VBAR_EL1", "VBAR"],
+        "tpidr_el1": ["TPIDR_EL1"], "sp_el0": ["SP_EL0"], "sp_el1": ["SP_EL1"],
+        "id_aa64mmfr0_el1": ["ID_AA64MMFR0_EL1"], "pc": ["pc"], "sp": ["sp"], "cpsr": ["cpsr"],
+    },
 }
 
 
@@ -217,12 +221,12 @@ def gdb_registers(path, arch):
         rmap = g.register_map()
         lower = {k.lower(): v for k, v in rmap.items()}
         out = {}
-        for name in GDB_WANTED[arch]:
-            hit = rmap.get(name) or lower.get(name.lower())
-            if hit is None:
-                continue
-            out[name.lower()] = "0x%x" % g.read(hit[0])
-        return out, sorted(rmap)
+        for key, names in GDB_WANTED[arch].items():
+            hit = next((rmap.get(n) or lower.get(n.lower()) for n in names
+                        if rmap.get(n) or lower.get(n.lower())), None)
+            if hit is not None:
+                out[key] = "0x%x" % g.read(hit[0])
+        return out
     finally:
         g.sock.close()  # no 'D': detaching would resume the VM
 
@@ -255,7 +259,7 @@ def parse_mtree_ram(text, backend="ram"):
             if kind != "ram" or name != backend:
                 continue
             s, e = int(s, 16), int(e, 16) + 1
-            off = int(off, 16) if off else s
+            off = int(off, 16) if off else 0  # no "@" means offset 0 in the region
             if rng and rng[-1][1] == s and rng[-1][2] + (rng[-1][1] - rng[-1][0]) == off:
                 rng[-1] = (rng[-1][0], e, rng[-1][2])
             else:
@@ -407,9 +411,9 @@ def cmd_run(a):
         t_dumped = time.time()
 
         regs = parse_info_registers(inforegs) if a.arch != "arm64" else {}
-        gdb_regs, gdb_names = {}, []
+        gdb_regs = {}
         try:
-            gdb_regs, gdb_names = gdb_registers(gdb_path, a.arch)
+            gdb_regs = gdb_registers(gdb_path, a.arch)
         except Exception as e:  # registers are a bonus; the dumps are what matter
             print("gdbstub: %s" % e, file=sys.stderr)
         if qmp.cmd("query-status").get("running"):
@@ -575,7 +579,6 @@ def cmd_run(a):
         "vmlinux": vmlinux,
         "marker_pid": mpid,
         "registers": regs,
-        "gdb_register_names": gdb_names,
         "notes": notes,
         "qemu": {"version": qver, "command": qemu},
         "timings_s": {
