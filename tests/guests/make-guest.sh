@@ -240,6 +240,7 @@ python3 "$HERE/guest_run.py" run --name "$NAME" --arch "$ARCH" --page-mode "$PAG
 
 cp "$KC/System.map" "$WORK/System.map"
 rm -f "$WORK/qemu.pid"
+python3 "$HERE/verify.py" "$WORK" >&2 || die "the captured image failed verification (kept in $WORK)"
 # Swap the finished work directory in whole, so OUT is either complete or absent.
 rm -rf "$OUT"
 mv "$WORK" "$OUT"
