@@ -122,6 +122,9 @@ apt_update() { # deb-arch; once per run
 KC=$CACHE/kernel-$FLAVOUR
 BC=$CACHE/busybox-$DEB_ARCH
 mkdir -p "$CACHE/debs"
+# Guests sharing a kernel or an apt root may be built at once: one downloader at a time.
+exec 9>"$CACHE/.lock"
+flock -w 3600 9 || die "cache lock busy for an hour"
 
 fetch_deb() { # package -> prints path of the cached .deb
     local pkg=$1 f
@@ -213,6 +216,8 @@ if [[ ! -x $BC/busybox ]]; then
     cp "$bb" "$BC/busybox.tmp" && chmod 755 "$BC/busybox.tmp" && mv "$BC/busybox.tmp" "$BC/busybox"
     rm -rf "$tmp"
 fi
+
+flock -u 9
 
 # ---------------------------------------------------------------- run the guest
 WORK=$GUESTS/$NAME.work
