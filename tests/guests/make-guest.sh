@@ -191,7 +191,8 @@ if [[ ! -f $KC/kernel.env ]]; then
     [[ ${GUEST_NO_VMLINUX:-0} == 1 ]] || want+=("./usr/lib/debug/boot/vmlinux-$KREL")
     tmp=$(mktemp -d "$CACHE/.dx.XXXXXX")
     # dpkg-deb complains about the closed pipe once tar has what it wants; that is expected.
-    (dpkg-deb --fsys-tarfile "$dbg" 2>/dev/null || true) | tar -x -C "$tmp" --occurrence=1 "${want[@]}"
+    (dpkg-deb --fsys-tarfile "$dbg" 2>/dev/null || true) | tar -x -C "$tmp" --occurrence=1 "${want[@]}" ||
+        die "could not extract ${want[*]} from $dbg"
     mv "$tmp/usr/lib/debug/boot/System.map-$KREL" "$KC/System.map"
     [[ ${GUEST_NO_VMLINUX:-0} == 1 ]] || mv "$tmp/usr/lib/debug/boot/vmlinux-$KREL" "$KC/vmlinux"
     rm -rf "$tmp"
