@@ -1032,18 +1032,24 @@ impl std::fmt::Debug for Btf {
 /// parses. Used for guests without a profile, where the kernel's own
 /// `__start_BTF` is not known yet.
 pub fn scan_for_btf(mem: &[u8]) -> Option<(usize, usize)> {
-    const HEAD: [u8; 8] = [0x9f, 0xeb, 1, 0, HEADER_LEN as u8, 0, 0, 0];
-    for (i, word) in mem.chunks_exact(8).enumerate() {
-        // The blob is at least 4-aligned: test both halves of each word.
-        for half in [0usize, 4] {
-            if word[half..] != HEAD[..8 - half] {
+    // Magic 0xeb9f, version 1, flags 0 as one little-endian word.
+    const MAGIC_WORD: u32 = 0x0001_eb9f;
+    let word = |c: &[u8]| u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    // Test 64 bytes at a time without branching so the loop vectorises;
+    // only blocks holding the magic are looked at word by word.
+    for (b, block) in mem.chunks(64).enumerate() {
+        if !block
+            .chunks_exact(4)
+            .fold(false, |acc, c| acc | (word(c) == MAGIC_WORD))
+        {
+            continue;
+        }
+        for (i, c) in block.chunks_exact(4).enumerate() {
+            if word(c) != MAGIC_WORD {
                 continue;
             }
-            let off = i * 8 + half;
-            if mem.get(off..off + 8) != Some(&HEAD[..]) {
-                continue;
-            }
-            let Some(len) = blob_len(&mem[off..]) else {
+            let off = b * 64 + i * 4;
+            let Some(len) = mem.get(off..).and_then(blob_len) else {
                 continue;
             };
             if len < HEADER_LEN + 64 {
@@ -1062,6 +1068,9 @@ pub fn scan_for_btf(mem: &[u8]) -> Option<(usize, usize)> {
 /// Total length a little-endian BTF header claims (header + both sections).
 pub fn blob_len(bytes: &[u8]) -> Option<usize> {
     let r = Reader { bytes, big: false };
+    if r.u32(0).ok()? & 0xffff != MAGIC as u32 {
+        return None;
+    }
     let hdr = r.u32(4).ok()? as usize;
     if !(HEADER_LEN..=256).contains(&hdr) {
         return None;

@@ -472,3 +472,246 @@ fn scan_finds_blob_in_memory() {
     assert_eq!(scan_for_btf(&mem), Some((4096 + 12, SAMPLE.len())));
     assert_eq!(scan_for_btf(&mem[..4096]), None);
 }
+
+/// Real guests, when the guest builder's images are present: find the
+/// kernel's own BTF in physical memory, then prove the offsets by walking
+/// the task list and comparing with the guest's `ps` (truth/ps.txt).
+/// Symbol addresses come from the guest's /proc/kallsyms (truth/kallsyms).
+mod guest {
+    use super::*;
+    use std::collections::{BTreeMap, HashMap};
+    use std::path::{Path, PathBuf};
+
+    fn guest_dir(name: &str) -> Option<PathBuf> {
+        let root = std::env::var_os("LIBVMI_GUESTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/work/wt/guests/target/guests"));
+        let dir = root.join(name);
+        (dir.join(".complete").exists() && dir.join("mem.raw").exists()).then_some(dir)
+    }
+
+    fn symbol_file(path: &Path) -> HashMap<String, u64> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut out = HashMap::new();
+        for l in text.lines().filter(|l| !l.contains('[')) {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            out.entry(f[2].to_string())
+                .or_insert(u64::from_str_radix(f[0], 16).unwrap());
+        }
+        out
+    }
+
+    /// Runtime addresses: /proc/kallsyms, or for symbols it lacks (arm64
+    /// without KALLSYMS_ALL) System.map moved by the KASLR slide of _stext.
+    fn kallsyms(dir: &Path) -> HashMap<String, u64> {
+        let mut live = symbol_file(&dir.join("truth/kallsyms"));
+        let map = symbol_file(&dir.join("System.map"));
+        let slide = live["_stext"].wrapping_sub(map["_stext"]);
+        for (name, addr) in map {
+            live.entry(name).or_insert(addr.wrapping_add(slide));
+        }
+        live
+    }
+
+    /// pid -> (ppid, comm) from truth/ps.txt.
+    fn ps(dir: &Path) -> BTreeMap<i32, (i32, String)> {
+        let text = std::fs::read_to_string(dir.join("truth/ps.txt")).unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                // /proc/PID/comm adds "-<workqueue>" to kworkers; the
+                // kernel's comm field holds at most 15 bytes.
+                let mut comm = f[2];
+                if comm.starts_with("kworker/") {
+                    comm = comm.split('-').next().unwrap();
+                }
+                let comm = &comm.as_bytes()[..comm.len().min(15)];
+                (
+                    f[0].parse().unwrap(),
+                    (
+                        f[1].parse().unwrap(),
+                        String::from_utf8_lossy(comm).into_owned(),
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    struct Mem<'a> {
+        raw: &'a [u8],
+        /// Kernel image: va - image_delta = pa.
+        image_delta: u64,
+        image_start: u64,
+        /// Linear map: pa = (va - linear_va) + linear_pa.
+        linear_va: u64,
+        linear_pa: u64,
+    }
+
+    impl Mem<'_> {
+        fn pa(&self, va: u64) -> usize {
+            if va >= self.image_start {
+                (va - self.image_delta) as usize
+            } else {
+                (va - self.linear_va + self.linear_pa) as usize
+            }
+        }
+        fn u64(&self, va: u64) -> u64 {
+            let p = self.pa(va);
+            u64::from_le_bytes(self.raw[p..p + 8].try_into().unwrap())
+        }
+        fn i32(&self, va: u64) -> i32 {
+            let p = self.pa(va);
+            i32::from_le_bytes(self.raw[p..p + 4].try_into().unwrap())
+        }
+        fn comm(&self, va: u64) -> String {
+            let p = self.pa(va);
+            let b = &self.raw[p..p + 16];
+            String::from_utf8_lossy(&b[..b.iter().position(|&c| c == 0).unwrap_or(16)]).into_owned()
+        }
+    }
+
+    fn check_guest(name: &str) {
+        let Some(dir) = guest_dir(name) else {
+            eprintln!("guest image {name} not present; skipped");
+            return;
+        };
+        let file = std::fs::File::open(dir.join("mem.raw")).unwrap();
+        // SAFETY: read-only map of a file nobody modifies during the test.
+        let raw = unsafe { memmap2::Mmap::map(&file) }.unwrap();
+        let syms = kallsyms(&dir);
+
+        // Once to fault the mapping in, once to time the scan itself.
+        let _ = scan_for_btf(&raw);
+        let t0 = std::time::Instant::now();
+        let (at, len) = scan_for_btf(&raw).expect("kernel BTF in memory");
+        let scanned = t0.elapsed();
+        let t1 = std::time::Instant::now();
+        let btf = Btf::parse(&raw[at..at + len]).unwrap();
+        let parsed = t1.elapsed();
+        let t2 = std::time::Instant::now();
+        let tasks = btf.member_offset("task_struct", "tasks").unwrap();
+        let indexed = t2.elapsed();
+        let (start, stop) = (syms["__start_BTF"], syms["__stop_BTF"]);
+        assert_eq!(
+            len as u64,
+            stop - start,
+            "blob length equals __stop_BTF - __start_BTF"
+        );
+
+        let off = |s: &str, m: &str| btf.member_offset(s, m).unwrap_or_else(|| panic!("{s}.{m}"));
+        let (pid, comm, parent, mm) = (
+            off("task_struct", "pid"),
+            off("task_struct", "comm"),
+            off("task_struct", "real_parent"),
+            off("task_struct", "mm"),
+        );
+        eprintln!(
+            "{name}: BTF {len} bytes at pa {at:#x}, {} types; scan {scanned:?}, parse {parsed:?}, \
+             first lookup (index build) {indexed:?}",
+            btf.type_count()
+        );
+        for (s, m) in [
+            ("task_struct", "tasks"),
+            ("task_struct", "pid"),
+            ("task_struct", "tgid"),
+            ("task_struct", "comm"),
+            ("task_struct", "mm"),
+            ("task_struct", "active_mm"),
+            ("task_struct", "real_parent"),
+            ("mm_struct", "pgd"),
+            ("module", "list"),
+            ("module", "name"),
+            ("module", "core_layout"),
+            ("printk_ringbuffer", "desc_ring"),
+            ("printk_ringbuffer", "text_data_ring"),
+            ("prb_desc_ring", "descs"),
+            ("prb_desc_ring", "infos"),
+            ("printk_info", "text_len"),
+        ] {
+            let m = btf.member(s, m);
+            eprintln!(
+                "  {s}.{:<16} {:?}",
+                m.as_ref().map_or("-", |m| m.name),
+                m.map(|m| (m.offset, m.type_name))
+            );
+        }
+
+        let image_delta = start - at as u64;
+        let image_start = syms["_text"];
+        let mem = if btf.pointer_size() == 8 && syms.contains_key("page_offset_base") {
+            // x86_64: the direct map starts at page_offset_base (KASLR'd).
+            let probe = Mem {
+                raw: &raw,
+                image_delta,
+                image_start,
+                linear_va: 0,
+                linear_pa: 0,
+            };
+            let base = probe.u64(syms["page_offset_base"]);
+            Mem {
+                raw: &raw,
+                image_delta,
+                image_start,
+                linear_va: base,
+                linear_pa: 0,
+            }
+        } else {
+            // arm64 (48-bit VA): linear va = (pa - memstart_addr) | PAGE_OFFSET.
+            let probe = Mem {
+                raw: &raw,
+                image_delta,
+                image_start,
+                linear_va: 0,
+                linear_pa: 0,
+            };
+            let memstart = probe.u64(syms["memstart_addr"]);
+            Mem {
+                raw: &raw,
+                image_delta,
+                image_start,
+                linear_va: 0xffff_0000_0000_0000,
+                linear_pa: memstart,
+            }
+        };
+
+        let init = syms["init_task"];
+        let mut seen = BTreeMap::new();
+        let mut cur = mem.u64(init + tasks) - tasks;
+        for _ in 0..10_000 {
+            if cur == init {
+                break;
+            }
+            let ppid = mem.i32(mem.u64(cur + parent) + pid);
+            seen.insert(
+                mem.i32(cur + pid),
+                (ppid, mem.comm(cur + comm), mem.u64(cur + mm)),
+            );
+            cur = mem.u64(cur + tasks) - tasks;
+        }
+        assert_eq!(cur, init, "task list closes");
+        let want = ps(&dir);
+        let got: BTreeMap<i32, (i32, String)> = seen
+            .iter()
+            .map(|(&p, (pp, c, _))| (p, (*pp, c.clone())))
+            .collect();
+        assert_eq!(got, want, "task list walked with BTF offsets equals ps");
+        // Kernel threads (children of kthreadd) have no mm; init has one.
+        assert_ne!(seen[&1].2, 0);
+        assert!(seen
+            .values()
+            .filter(|(pp, _, _)| *pp == 2)
+            .all(|(_, _, mm)| *mm == 0));
+        eprintln!("{name}: walked {} tasks, all equal to ps", seen.len());
+    }
+
+    #[test]
+    fn guest_x86_64_btf_walks_task_list() {
+        check_guest("x86_64");
+    }
+
+    #[test]
+    fn guest_arm64_btf_walks_task_list() {
+        check_guest("arm64");
+    }
+}
