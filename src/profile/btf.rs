@@ -595,6 +595,18 @@ impl Btf {
         (m.y as u64, 0)
     }
 
+    /// A member's position as DWARF and symbol-table formats give it: byte
+    /// offset of the storage unit holding it (for bitfields, the unit of the
+    /// member's declared type) and the bit position inside that unit.
+    pub fn bitfield_storage(&self, m: &MemberView<'_>) -> Result<(u64, u32)> {
+        if m.bitfield_size == 0 {
+            return Ok((m.offset, 0));
+        }
+        let unit = self.type_size(m.type_id)?.clamp(1, 16);
+        let unit_offset = m.bit_offset / (unit * 8) * unit;
+        Ok((unit_offset, (m.bit_offset - unit_offset * 8) as u32))
+    }
+
     /// Byte offset of `member` in struct/union `structure`. Members of
     /// anonymous structs/unions are found as C finds them, and a dotted
     /// path (`nest.deep_list`) walks into named sub-structures.

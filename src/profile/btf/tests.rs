@@ -159,6 +159,10 @@ fn bitfields() {
     assert_eq!(get("pid").bitfield_size, 0);
     // Anonymous members show up with empty names in the direct view.
     assert!(task.members.iter().any(|m| m.name.is_empty()));
+    // As DWARF / ISF describe bitfields: storage unit offset + bit position.
+    assert_eq!(btf.bitfield_storage(&prio).unwrap(), (8, 3));
+    assert_eq!(btf.bitfield_storage(&iow).unwrap(), (8, 10));
+    assert_eq!(btf.bitfield_storage(&get("pid")).unwrap(), (40, 0));
     let via_lookup = btf.member("task_struct", "prio").unwrap();
     assert_eq!((via_lookup.bit_offset, via_lookup.bitfield_size), (67, 7));
 }
@@ -513,6 +517,25 @@ mod guest {
         live
     }
 
+    /// The largest RAM range of the guest (meta.json), as file offsets of
+    /// mem.raw; the rest of the file is holes.
+    fn ram(dir: &std::path::Path) -> (usize, usize) {
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
+        meta["ram_ranges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["start"].as_u64().unwrap() as usize,
+                    r["end"].as_u64().unwrap() as usize,
+                )
+            })
+            .max_by_key(|(s, e)| e - s)
+            .unwrap()
+    }
+
     /// pid -> (ppid, comm) from truth/ps.txt.
     fn ps(dir: &Path) -> BTreeMap<i32, (i32, String)> {
         let text = std::fs::read_to_string(dir.join("truth/ps.txt")).unwrap();
@@ -553,7 +576,8 @@ mod guest {
             if va >= self.image_start {
                 (va - self.image_delta) as usize
             } else {
-                (va - self.linear_va + self.linear_pa) as usize
+                // memstart_addr may be "negative" under arm64 KASLR.
+                va.wrapping_sub(self.linear_va).wrapping_add(self.linear_pa) as usize
             }
         }
         fn u64(&self, va: u64) -> u64 {
@@ -582,9 +606,11 @@ mod guest {
         let syms = kallsyms(&dir);
 
         // Once to fault the mapping in, once to time the scan itself.
-        let _ = scan_for_btf(&raw);
+        let (lo, hi) = ram(&dir);
+        let _ = scan_for_btf(&raw[lo..hi]);
         let t0 = std::time::Instant::now();
-        let (at, len) = scan_for_btf(&raw).expect("kernel BTF in memory");
+        let (at, len) = scan_for_btf(&raw[lo..hi]).expect("kernel BTF in memory");
+        let at = at + lo;
         let scanned = t0.elapsed();
         let t1 = std::time::Instant::now();
         let btf = Btf::parse(&raw[at..at + len]).unwrap();
