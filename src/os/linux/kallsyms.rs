@@ -1076,6 +1076,52 @@ mod tests {
         check(&new, 900, false);
     }
 
+    /// A "virtual" reader: the image sits at a kernel address, and one
+    /// unmapped megabyte in front of it fails to read.
+    struct Virt {
+        base: u64,
+        img: Vec<u8>,
+    }
+
+    impl KernelReader for Virt {
+        fn read(&self, addr: u64, buf: &mut [u8]) -> Result<()> {
+            let off = addr
+                .checked_sub(self.base)
+                .ok_or(Error::PageNotPresent { va: addr, level: 4 })?;
+            if off < (1 << 20) {
+                return Err(Error::PageNotPresent { va: addr, level: 1 });
+            }
+            self.img.as_slice().read(off, buf)
+        }
+    }
+
+    #[test]
+    fn reader_window_with_holes() {
+        let g = Gen {
+            ptr: 8,
+            encoding: AddressEncoding::Relative,
+            seqs: true,
+            new_order: false,
+            relative_base: 0xffff_8000_0800_0000,
+        };
+        let (syms, pc) = symbols(900, g.relative_base, false);
+        let mut img = vec![0x5au8; 1 << 20];
+        img.extend(g.emit(&syms, &pc));
+        img.resize(img.len() + 4096, 0);
+        let base = 0xffff_8000_1000_0000;
+        let len = img.len();
+        let ks = Kallsyms::find_with_reader(&Virt { base, img }, base, len, &Options::default())
+            .unwrap();
+        assert_eq!(ks.len(), syms.len());
+        assert_eq!(ks.locations().addresses, 1 << 20);
+        assert_eq!(ks.lookup(&syms[5].0).map(|s| s.address), Some(syms[5].2));
+        let plain: &[u8] = &[1, 2, 3];
+        let mut two = [0u8; 2];
+        assert!(plain.read(2, &mut two).is_err());
+        assert!(plain.read(u64::MAX, &mut two).is_err());
+        assert!(plain.read(1, &mut two).is_ok() && two == [2, 3]);
+    }
+
     #[test]
     fn corrupt_tables_fail_cleanly() {
         let g = Gen {
