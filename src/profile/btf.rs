@@ -19,6 +19,9 @@ const HEADER_LEN: usize = 24;
 const MAX_CHAIN: usize = 64;
 /// Deepest nesting of anonymous structs/unions searched for a member.
 const MAX_NEST: usize = 32;
+/// Members visited looking up one (path component of a) member name; the
+/// largest kernel structs have a few hundred, nested ones included.
+const MEMBER_BUDGET: u32 = 1 << 16;
 /// Nodes visited when printing one type name (function pointers fan out).
 const NAME_BUDGET: u32 = 512;
 
@@ -640,7 +643,8 @@ impl Btf {
             if !matches!(t.kind, Kind::Struct | Kind::Union) || part.is_empty() {
                 return Ok(None);
             }
-            match self.search_member(t, part, 0)? {
+            let mut budget = MEMBER_BUDGET;
+            match self.search_member(t, part, 0, &mut budget)? {
                 Some((bits, width, m)) => {
                     let bit_offset = base + bits;
                     found = Some(MemberView {
@@ -660,11 +664,22 @@ impl Btf {
 
     /// Finds `name` among the direct members of `t` or, recursively, of its
     /// anonymous struct/union members; returns (bit offset, width, member).
-    fn search_member(&self, t: &Rec, name: &str, depth: usize) -> Result<Option<(u64, u32, Item)>> {
+    fn search_member(
+        &self,
+        t: &Rec,
+        name: &str,
+        depth: usize,
+        budget: &mut u32,
+    ) -> Result<Option<(u64, u32, Item)>> {
         if depth > MAX_NEST {
             return Err(bad("btf: anonymous members nested too deeply"));
         }
         for m in self.items_of(t) {
+            // Anonymous members may fan out (or repeat one type); bound the
+            // total work, not just the depth.
+            *budget = budget
+                .checked_sub(1)
+                .ok_or(bad("btf: member search too large"))?;
             let (bits, width) = self.member_bits(t, m);
             if m.name != 0 {
                 if self.str_at(m.name) == name {
@@ -674,7 +689,7 @@ impl Btf {
             }
             let inner = self.rec(self.resolve(m.x)?)?;
             if matches!(inner.kind, Kind::Struct | Kind::Union) {
-                if let Some((b, w, found)) = self.search_member(inner, name, depth + 1)? {
+                if let Some((b, w, found)) = self.search_member(inner, name, depth + 1, budget)? {
                     return Ok(Some((bits + b, w, found)));
                 }
             }

@@ -612,10 +612,22 @@ impl Kallsyms {
             }
             None => &[8, 4],
         };
+        // A hostile image could hold many fake token tables; each costs a
+        // bounded search, and only so many are examined.
+        let mut tables_tried = 0;
         let mut from = 0;
         while let Some(zero) = next_digit_run(image, from) {
             for &ptr in sizes {
-                if let Some(found) = Self::try_at(image, zero, ptr, opts) {
+                let Some(tokens) = tokens_at(image, zero, ptr) else {
+                    continue;
+                };
+                tables_tried += 1;
+                if tables_tried > 16 {
+                    return Err(Error::NotFound(
+                        "kallsyms tables (too many false candidates)",
+                    ));
+                }
+                if let Some(found) = Self::try_at(image, tokens, ptr, opts) {
                     return Ok(found);
                 }
             }
@@ -624,8 +636,7 @@ impl Kallsyms {
         Err(Error::NotFound("kallsyms tables"))
     }
 
-    fn try_at(img: &[u8], zero: usize, ptr: usize, opts: &Options) -> Option<Kallsyms> {
-        let tokens = tokens_at(img, zero, ptr)?;
+    fn try_at(img: &[u8], tokens: Tokens, ptr: usize, opts: &Options) -> Option<Kallsyms> {
         if tokens.table % ptr != 0 {
             return None;
         }

@@ -401,6 +401,18 @@ fn cycles_are_errors_not_hangs() {
     assert!(btf.type_size(4).is_err());
     assert!(btf.type_name(4).is_err());
     assert!(btf.member_in(5, "zzz").is_err());
+
+    // A struct whose anonymous members are all itself: exponential fan-out
+    // without a work budget.
+    let mut fan = vec![1, info(Kind::Struct, 64, false), 4];
+    for _ in 0..64 {
+        fan.extend([0, 1, 0]);
+    }
+    let btf = Btf::parse(&blob(&fan, s)).unwrap();
+    let t = std::time::Instant::now();
+    assert!(btf.member_offset("a", "zzz").is_none());
+    assert!(btf.member_in(1, "zzz").is_err());
+    assert!(t.elapsed() < std::time::Duration::from_secs(2));
     assert_eq!(btf.member_offset("a", "zzz"), None);
 }
 
