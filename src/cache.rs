@@ -38,14 +38,8 @@ impl Default for V2pCache {
 
 impl V2pCache {
     pub fn new() -> Self {
-        let slots = (0..V2P_SLOTS)
-            .map(|_| Slot::default())
-            .collect::<Vec<_>>()
-            .into_boxed_slice();
-        V2pCache {
-            slots,
-            generation: AtomicU32::new(1),
-        }
+        let slots = (0..V2P_SLOTS).map(|_| Slot::default()).collect::<Vec<_>>().into_boxed_slice();
+        V2pCache { slots, generation: AtomicU32::new(1) }
     }
 
     #[inline]
@@ -105,10 +99,7 @@ impl V2pCache {
 
     /// Forgets every entry.
     pub fn flush_all(&self) {
-        let next = self
-            .generation
-            .fetch_add(1, Ordering::AcqRel)
-            .wrapping_add(1);
+        let next = self.generation.fetch_add(1, Ordering::AcqRel).wrapping_add(1);
         if next as u64 & GEN_MASK == 0 {
             // The 12-bit generation wrapped: entries from 4096 flushes ago
             // would look current again, so clear them for real.
@@ -158,9 +149,7 @@ pub struct KeyedCache<K, V> {
 
 impl<K: Eq + core::hash::Hash, V: Clone> Default for KeyedCache<K, V> {
     fn default() -> Self {
-        KeyedCache {
-            map: RwLock::new(HashMap::new()),
-        }
+        KeyedCache { map: RwLock::new(HashMap::new()) }
     }
 }
 
@@ -226,11 +215,7 @@ mod tests {
         assert_eq!(c.get(0x1000, 0xffff_8000_0000_1234), None);
         c.insert(0x1000, 0xffff_8000_0000_1234, 0x5000);
         assert_eq!(c.get(0x1000, 0xffff_8000_0000_1abc), Some(0x5abc));
-        assert_eq!(
-            c.get(0x2000, 0xffff_8000_0000_1abc),
-            None,
-            "other page table"
-        );
+        assert_eq!(c.get(0x2000, 0xffff_8000_0000_1abc), None, "other page table");
         assert_eq!(c.get(0x1000, 0xffff_8000_0000_2abc), None, "other page");
     }
 

@@ -41,10 +41,7 @@ pub enum Error {
     /// Operating-system error from the host (file open, mmap, socket).
     Os { errno: i32, what: &'static str },
     /// Initialisation failed at `stage`.
-    Init {
-        stage: InitStage,
-        what: &'static str,
-    },
+    Init { stage: InitStage, what: &'static str },
 }
 
 pub type Result<T> = core::result::Result<T, Error>;
@@ -52,17 +49,11 @@ pub type Result<T> = core::result::Result<T, Error>;
 impl Error {
     /// Captures the current `errno` for a failed host call.
     pub fn last_os(what: &'static str) -> Error {
-        Error::Os {
-            errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
-            what,
-        }
+        Error::Os { errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(0), what }
     }
 
     pub fn from_io(err: &std::io::Error, what: &'static str) -> Error {
-        Error::Os {
-            errno: err.raw_os_error().unwrap_or(0),
-            what,
-        }
+        Error::Os { errno: err.raw_os_error().unwrap_or(0), what }
     }
 }
 
@@ -75,10 +66,7 @@ impl fmt::Display for Error {
                 write!(f, "physical address {pa:#x} is not backed by guest memory")
             }
             Error::PageNotPresent { va, level } => {
-                write!(
-                    f,
-                    "virtual address {va:#x} not mapped (level {level} entry not present)"
-                )
+                write!(f, "virtual address {va:#x} not mapped (level {level} entry not present)")
             }
             Error::BadPageTable { va } => write!(f, "malformed page tables translating {va:#x}"),
             Error::SymbolNotFound => write!(f, "symbol not found"),

@@ -91,9 +91,7 @@ pub trait Registers: Send + Sync {
     fn num_vcpus(&self) -> u32;
     fn get_reg(&self, reg: Reg, vcpu: u32) -> Result<u64>;
     fn set_reg(&self, _reg: Reg, _vcpu: u32, _value: u64) -> Result<()> {
-        Err(crate::error::Error::Unsupported(
-            "this backend cannot set registers",
-        ))
+        Err(crate::error::Error::Unsupported("this backend cannot set registers"))
     }
 }
 
