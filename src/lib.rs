@@ -16,12 +16,6 @@ pub mod os;
 pub mod paging;
 pub mod profile;
 
-// Homed here until the lead merges them into profile/ and os/.
-#[path = "profile/btf.rs"]
-pub mod btf;
-#[path = "os/linux/kallsyms.rs"]
-pub mod kallsyms;
-
 #[path = "../capi/mod.rs"]
 pub mod capi;
 

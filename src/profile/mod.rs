@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 
 use index::NameIndex;
 
+pub mod btf;
+
 pub use decompress::{decompress, MAX_DECOMPRESSED};
 pub use json::{from_isf, from_json, from_rekall, load_json_profile, JsonKind};
 pub use sysmap::{from_system_map, from_system_map_path};

@@ -2,6 +2,7 @@
 //! task list, pid <-> page table, from a System.map plus offsets or from a
 //! JSON profile (Volatility 3 ISF, Rekall).
 
+pub mod kallsyms;
 pub mod locate;
 pub mod offsets;
 pub mod tasks;
