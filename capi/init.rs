@@ -7,7 +7,9 @@ use core::ffi::{c_char, c_uint, c_ulong, c_void};
 use core::ptr;
 use std::os::unix::ffi::OsStrExt;
 
-use super::guard::{c_str, ffi_or, ffi_status, instance, instance_ref, malloc_c_string, out_ref, write_opt};
+use super::guard::{
+    c_str, ffi_or, ffi_status, instance, instance_ref, malloc_c_string, out_ref, write_opt,
+};
 use super::instance::vmi_instance;
 use super::types::*;
 use crate::config::{Config, Value};
@@ -57,7 +59,10 @@ pub unsafe extern "C" fn vmi_init_complete(
             != VMI_SUCCESS
         {
             unsafe { write_opt(error, VMI_INIT_ERROR_DRIVER_NOT_DETECTED) };
-            return Err(Error::Init { stage: InitStage::DriverNotDetected, what: "no backend can reach that domain" });
+            return Err(Error::Init {
+                stage: InitStage::DriverNotDetected,
+                what: "no backend can reach that domain",
+            });
         }
         let (inst, err) = unsafe { new_instance(mode, domain, init_flags, init_data) };
         let mut inst = Box::new(inst.inspect_err(|_| unsafe { write_opt(error, err) })?);
@@ -65,12 +70,18 @@ pub unsafe extern "C" fn vmi_init_complete(
         // (or from CPU notes) during OS init, as upstream.
         if mode != VMI_FILE && inst.core.init_paging_from_registers().is_err() {
             unsafe { write_opt(error, VMI_INIT_ERROR_PAGING) };
-            return Err(Error::Init { stage: InitStage::Paging, what: "could not determine the paging mode" });
+            return Err(Error::Init {
+                stage: InitStage::Paging,
+                what: "could not determine the paging mode",
+            });
         }
         let raw = Box::into_raw(inst);
         if unsafe { vmi_init_os(raw, config_mode, config, error) } == VMI_OS_UNKNOWN {
             drop(unsafe { Box::from_raw(raw) });
-            return Err(Error::Init { stage: InitStage::Os, what: "OS initialisation failed" });
+            return Err(Error::Init {
+                stage: InitStage::Os,
+                what: "OS initialisation failed",
+            });
         }
         *out = raw;
         Ok(())
@@ -85,7 +96,10 @@ pub unsafe extern "C" fn vmi_init_paging(vmi: vmi_instance_t, flags: u64) -> pag
         let inst = unsafe { instance(vmi) }?;
         let mode = inst.core.init_paging_from_registers()?;
         if flags & VMI_PM_INITFLAG_TRANSITION_PAGES as u64 != 0
-            && matches!(mode, PageMode::Legacy | PageMode::Pae | PageMode::Ia32e | PageMode::Ia32eLa57)
+            && matches!(
+                mode,
+                PageMode::Legacy | PageMode::Pae | PageMode::Ia32e | PageMode::Ia32eLa57
+            )
         {
             let mut ctx = *inst.core.paging_context();
             ctx.flags.transition_pages = true;
@@ -120,7 +134,10 @@ pub unsafe extern "C" fn vmi_init_os(
         };
         if crate::os::os_type_from_config(&cfg) == crate::os::OsType::Unknown {
             unsafe { write_opt(error, VMI_INIT_ERROR_NO_CONFIG_ENTRY) };
-            return Err(Error::Config { line: 0, what: "the config names no ostype and no profile that names one" });
+            return Err(Error::Config {
+                line: 0,
+                what: "the config names no ostype and no profile that names one",
+            });
         }
         // A `pagemode` in the config applies when nothing better is known.
         let cfg_mode = cfg.page_mode();
@@ -183,7 +200,11 @@ pub unsafe extern "C" fn vmi_get_name(vmi: vmi_instance_t) -> *mut c_char {
 pub unsafe extern "C" fn vmi_get_vmid(vmi: vmi_instance_t) -> u64 {
     ffi_or("vmi_get_vmid", VMI_INVALID_DOMID, || {
         let inst = unsafe { instance_ref(vmi) }?;
-        Ok(if inst.mode == VMI_FILE { VMI_INVALID_DOMID } else { inst.core.id() })
+        Ok(if inst.mode == VMI_FILE {
+            VMI_INVALID_DOMID
+        } else {
+            inst.core.id()
+        })
     })
 }
 
@@ -209,7 +230,9 @@ pub unsafe extern "C" fn vmi_get_access_mode(
         let by_name = flags & VMI_INIT_DOMAINNAME != 0;
         let by_id = flags & VMI_INIT_DOMAINID != 0;
         if by_name == by_id {
-            return Err(Error::InvalidArgument("give exactly one of VMI_INIT_DOMAINNAME and VMI_INIT_DOMAINID"));
+            return Err(Error::InvalidArgument(
+                "give exactly one of VMI_INIT_DOMAINNAME and VMI_INIT_DOMAINID",
+            ));
         }
         if by_name {
             let name = unsafe { c_str(domain.cast(), "domain name is NULL") }?;
@@ -219,7 +242,9 @@ pub unsafe extern "C" fn vmi_get_access_mode(
                 return Ok(());
             }
         }
-        Err(Error::Unsupported("only memory snapshot files (VMI_FILE) are implemented; no such file"))
+        Err(Error::Unsupported(
+            "only memory snapshot files (VMI_FILE) are implemented; no such file",
+        ))
     })
 }
 
@@ -248,7 +273,9 @@ pub unsafe extern "C" fn vmi_get_address_width(vmi: vmi_instance_t) -> u8 {
 /// Returns the size of guest RAM in bytes.
 #[no_mangle]
 pub unsafe extern "C" fn vmi_get_memsize(vmi: vmi_instance_t) -> u64 {
-    ffi_or("vmi_get_memsize", 0, || Ok(unsafe { instance_ref(vmi) }?.core.memsize()))
+    ffi_or("vmi_get_memsize", 0, || {
+        Ok(unsafe { instance_ref(vmi) }?.core.memsize())
+    })
 }
 
 /// Returns the address just past the highest guest-physical address.
@@ -281,11 +308,16 @@ unsafe fn new_instance(
     if mode != VMI_FILE {
         return fail(
             VMI_INIT_ERROR_DRIVER,
-            Error::Unsupported("only the VMI_FILE backend is implemented (KVM and Xen are not yet)"),
+            Error::Unsupported(
+                "only the VMI_FILE backend is implemented (KVM and Xen are not yet)",
+            ),
         );
     }
     if init_flags & VMI_INIT_EVENTS as u64 != 0 {
-        return fail(VMI_INIT_ERROR_EVENTS, Error::Unsupported("a snapshot file has no events"));
+        return fail(
+            VMI_INIT_ERROR_EVENTS,
+            Error::Unsupported("a snapshot file has no events"),
+        );
     }
     let path = match unsafe { c_str(domain.cast(), "domain (file path) is NULL") } {
         Ok(p) => std::path::PathBuf::from(std::ffi::OsStr::from_bytes(p.to_bytes())),
@@ -307,9 +339,15 @@ unsafe fn new_instance(
     };
     // The domain name of a file is its basename, which selects the
     // config-file entry.
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let core = Vmi::new(driver, name, 0);
-    (Ok(vmi_instance::new(core, mode, init_flags)), VMI_INIT_ERROR_NONE)
+    (
+        Ok(vmi_instance::new(core, mode, init_flags)),
+        VMI_INIT_ERROR_NONE,
+    )
 }
 
 /// Upstream caps memory maps; a caller's count is untrusted.
@@ -320,7 +358,8 @@ unsafe fn memmap_from_init_data(init_data: *mut vmi_init_data_t) -> Result<Optio
     let Some(data) = (unsafe { init_data.as_ref() }) else {
         return Ok(None);
     };
-    let entries = unsafe { core::ptr::addr_of!((*init_data).entry) }.cast::<vmi_init_data_entry_t>();
+    let entries =
+        unsafe { core::ptr::addr_of!((*init_data).entry) }.cast::<vmi_init_data_entry_t>();
     for i in 0..data.count.min(64) as usize {
         let e = unsafe { &*entries.add(i) };
         if e.type_ != VMI_INIT_DATA_MEMMAP as u64 {
@@ -328,7 +367,9 @@ unsafe fn memmap_from_init_data(init_data: *mut vmi_init_data_t) -> Result<Optio
         }
         let map = e.data.cast::<memory_map_t>();
         let Some(m) = (unsafe { map.as_ref() }) else {
-            return Err(Error::InvalidArgument("VMI_INIT_DATA_MEMMAP entry has no memory map"));
+            return Err(Error::InvalidArgument(
+                "VMI_INIT_DATA_MEMMAP entry has no memory map",
+            ));
         };
         if m.count > MAX_MEMMAP_RANGES {
             return Err(Error::InvalidArgument("memory map has too many ranges"));
@@ -338,7 +379,9 @@ unsafe fn memmap_from_init_data(init_data: *mut vmi_init_data_t) -> Result<Optio
         for j in 0..m.count as usize {
             let [start, end] = unsafe { *pairs.add(j) };
             if end <= start {
-                return Err(Error::InvalidArgument("memory map range ends before it starts"));
+                return Err(Error::InvalidArgument(
+                    "memory map range ends before it starts",
+                ));
             }
             ranges.push(PhysRange { start, end });
         }
@@ -349,17 +392,29 @@ unsafe fn memmap_from_init_data(init_data: *mut vmi_init_data_t) -> Result<Optio
 
 /// Reads a configuration in any of upstream's `vmi_config_t` modes.
 /// `domain_name` selects the entry of a config file.
-pub(crate) unsafe fn config_from_c(mode: vmi_config_t, config: *mut c_void, domain_name: &str) -> Result<Config> {
+pub(crate) unsafe fn config_from_c(
+    mode: vmi_config_t,
+    config: *mut c_void,
+    domain_name: &str,
+) -> Result<Config> {
     match mode {
         VMI_CONFIG_GLOBAL_FILE_ENTRY => crate::config::load_global_entry(domain_name),
         VMI_CONFIG_STRING => {
-            let text = unsafe { c_str(config.cast(), "config string is NULL") }
-                .map_err(|_| Error::Config { line: 0, what: "config string is NULL" })?;
+            let text = unsafe { c_str(config.cast(), "config string is NULL") }.map_err(|_| {
+                Error::Config {
+                    line: 0,
+                    what: "config string is NULL",
+                }
+            })?;
             crate::config::parse_body_bytes(text.to_bytes())
         }
         VMI_CONFIG_FILE_PATH => {
-            let path = unsafe { c_str(config.cast(), "config path is NULL") }
-                .map_err(|_| Error::Config { line: 0, what: "config path is NULL" })?;
+            let path = unsafe { c_str(config.cast(), "config path is NULL") }.map_err(|_| {
+                Error::Config {
+                    line: 0,
+                    what: "config path is NULL",
+                }
+            })?;
             let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path.to_bytes()));
             crate::config::load_entry(path, domain_name)
         }
@@ -368,35 +423,49 @@ pub(crate) unsafe fn config_from_c(mode: vmi_config_t, config: *mut c_void, doma
             Ok(Config::from_json_profile_path(path))
         }
         VMI_CONFIG_GHASHTABLE => unsafe { config_from_ghashtable(config.cast()) },
-        _ => Err(Error::Config { line: 0, what: "unknown vmi_config_t mode" }),
+        _ => Err(Error::Config {
+            line: 0,
+            what: "unknown vmi_config_t mode",
+        }),
     }
 }
 
 unsafe fn c_str_utf8_cfg<'a>(p: *mut c_void) -> Result<&'a str> {
-    unsafe { super::guard::c_str_utf8(p.cast(), "JSON profile path") }
-        .map_err(|_| Error::Config { line: 0, what: "JSON profile path is NULL or not UTF-8" })
+    unsafe { super::guard::c_str_utf8(p.cast(), "JSON profile path") }.map_err(|_| Error::Config {
+        line: 0,
+        what: "JSON profile path is NULL or not UTF-8",
+    })
 }
 
 /// A caller-built `GHashTable` of `char *` keys whose values are `char *`
 /// or `addr_t *` according to the key (as python-libvmi builds it).
 unsafe fn config_from_ghashtable(table: *mut glib_sys::GHashTable) -> Result<Config> {
     if table.is_null() {
-        return Err(Error::Config { line: 0, what: "config GHashTable is NULL" });
+        return Err(Error::Config {
+            line: 0,
+            what: "config GHashTable is NULL",
+        });
     }
     let mut cfg = Config::new();
     let mut iter = core::mem::MaybeUninit::<glib_sys::GHashTableIter>::uninit();
     unsafe { glib_sys::g_hash_table_iter_init(iter.as_mut_ptr(), table) };
     let mut key: glib_sys::gpointer = ptr::null_mut();
     let mut value: glib_sys::gpointer = ptr::null_mut();
-    while unsafe { glib_sys::g_hash_table_iter_next(iter.as_mut_ptr(), &mut key, &mut value) } != 0 {
-        let Ok(k) = (unsafe { c_str(key.cast::<c_char>(), "key") }) else { continue };
+    while unsafe { glib_sys::g_hash_table_iter_next(iter.as_mut_ptr(), &mut key, &mut value) } != 0
+    {
+        let Ok(k) = (unsafe { c_str(key.cast::<c_char>(), "key") }) else {
+            continue;
+        };
         let Ok(k) = k.to_str() else { continue };
         if value.is_null() {
             continue;
         }
         match crate::config::key_kind(k) {
             Some(crate::config::ValueKind::Num) => {
-                cfg.insert(k, Value::Num(unsafe { value.cast::<u64>().read_unaligned() }));
+                cfg.insert(
+                    k,
+                    Value::Num(unsafe { value.cast::<u64>().read_unaligned() }),
+                );
             }
             Some(crate::config::ValueKind::Str) => {
                 let v = unsafe { c_str(value.cast::<c_char>(), "value") }?;

@@ -100,6 +100,9 @@ pub fn init_os(vmi: &mut Vmi) -> Result<OsType> {
         OsType::Windows => Err(Error::Unsupported("Windows guests are not implemented yet")),
         OsType::FreeBsd => Err(Error::Unsupported("FreeBSD guests are not implemented yet")),
         OsType::Osx => Err(Error::Unsupported("macOS guests are not implemented yet")),
-        OsType::Unknown => Err(Error::Config { line: 0, what: "no ostype in the config entry" }),
+        OsType::Unknown => Err(Error::Config {
+            line: 0,
+            what: "no ostype in the config entry",
+        }),
     }
 }
