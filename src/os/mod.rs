@@ -69,3 +69,37 @@ pub trait OsLayer: Send + Sync {
         None
     }
 }
+
+/// The OS named by the config: `ostype`, else the JSON profile's own
+/// metadata (as upstream), else unknown.
+pub fn os_type_from_config(config: &crate::config::Config) -> OsType {
+    if let Some(t) = config.os_type() {
+        return t;
+    }
+    if let Some(path) = config.json_profile_path() {
+        if let Ok((p, _)) = crate::profile::load_json_profile(std::path::Path::new(path)) {
+            return match p.os() {
+                Some(crate::profile::OsKind::Linux) => OsType::Linux,
+                Some(crate::profile::OsKind::Windows) => OsType::Windows,
+                Some(crate::profile::OsKind::MacOs) => OsType::Osx,
+                None => OsType::Unknown,
+            };
+        }
+    }
+    OsType::Unknown
+}
+
+/// Initialises the OS layer the instance's config asks for.
+pub fn init_os(vmi: &mut Vmi) -> Result<OsType> {
+    let config = vmi.config().cloned().unwrap_or_default();
+    match os_type_from_config(&config) {
+        OsType::Linux => {
+            linux::LinuxOs::init(vmi)?;
+            Ok(OsType::Linux)
+        }
+        OsType::Windows => Err(Error::Unsupported("Windows guests are not implemented yet")),
+        OsType::FreeBsd => Err(Error::Unsupported("FreeBSD guests are not implemented yet")),
+        OsType::Osx => Err(Error::Unsupported("macOS guests are not implemented yet")),
+        OsType::Unknown => Err(Error::Config { line: 0, what: "no ostype in the config entry" }),
+    }
+}

@@ -36,7 +36,7 @@ impl NameIndex {
         if let Some(existing) = self.find(name, &name_of) {
             return Err(existing);
         }
-        let hasher = self.hasher.clone();
+        let hasher = self.hasher;
         let hash = self.hash(name);
         self.table
             .insert_unique(hash, pos, |&i| hasher.hash_one(name_of(i)));

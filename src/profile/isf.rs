@@ -3,13 +3,39 @@
 //! `metadata`. Entries missing what they need are skipped one by one, as a
 //! lookup of them would fail upstream too; the rest of the file still loads.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use super::json::{Document, Entries};
 use super::{
     AggregateKind, BaseType, EnumDef, Field, OsKind, Profile, ProfileSource, StructDef, Symbol,
     TypeDesc,
 };
+
+/// Any JSON integer. Which range is usable depends on where it stands; an
+/// unusable one drops only the entry holding it, as upstream would fail
+/// only lookups of that entry.
+#[derive(Clone, Copy)]
+pub(crate) struct Int(i128);
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        i128::deserialize(d).map(Int)
+    }
+}
+
+impl Int {
+    fn get<T: TryFrom<i128>>(v: Option<Int>) -> Option<T> {
+        T::try_from(v?.0).ok()
+    }
+
+    /// An address: json-c reads int64, so negative values wrap.
+    fn address(v: Option<Int>) -> Option<u64> {
+        let v = v?.0;
+        u64::try_from(v)
+            .ok()
+            .or_else(|| i64::try_from(v).ok().map(|i| i as u64))
+    }
+}
 
 /// An ISF type descriptor. Nesting depth is bounded by serde_json's
 /// recursion limit, so hostile nesting fails the parse instead of the stack.
@@ -18,9 +44,9 @@ pub(crate) struct TypeJson {
     kind: Option<String>,
     name: Option<String>,
     subtype: Option<Box<TypeJson>>,
-    count: Option<u64>,
-    bit_position: Option<u32>,
-    bit_length: Option<u32>,
+    count: Option<Int>,
+    bit_position: Option<Int>,
+    bit_length: Option<Int>,
     #[serde(rename = "type")]
     storage: Option<Box<TypeJson>>,
 }
@@ -29,27 +55,27 @@ pub(crate) struct TypeJson {
 pub(crate) struct FieldJson {
     #[serde(rename = "type")]
     ty: Option<TypeJson>,
-    offset: Option<u64>,
+    offset: Option<Int>,
     anonymous: Option<bool>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct UserTypeJson {
     kind: Option<String>,
-    size: Option<u64>,
+    size: Option<Int>,
     fields: Option<Entries<FieldJson>>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct EnumJson {
-    size: Option<u64>,
+    size: Option<Int>,
     base: Option<String>,
     constants: Option<Entries<i128>>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct BaseTypeJson {
-    size: Option<u64>,
+    size: Option<Int>,
     signed: Option<bool>,
     kind: Option<String>,
     endian: Option<String>,
@@ -57,7 +83,7 @@ pub(crate) struct BaseTypeJson {
 
 #[derive(Deserialize)]
 pub(crate) struct SymbolJson {
-    address: Option<u64>,
+    address: Option<Int>,
     #[serde(rename = "type")]
     ty: Option<TypeJson>,
 }
@@ -77,10 +103,10 @@ fn convert_type(t: &TypeJson) -> TypeDesc {
         Some("enum") => named(t.name.as_ref(), TypeDesc::Enum),
         Some("pointer") => TypeDesc::Pointer(sub(&t.subtype)),
         Some("array") => TypeDesc::Array {
-            count: t.count.unwrap_or(0),
+            count: Int::get(t.count).unwrap_or(0),
             elem: sub(&t.subtype),
         },
-        Some("bitfield") => match (t.bit_position, t.bit_length) {
+        Some("bitfield") => match (Int::get(t.bit_position), Int::get(t.bit_length)) {
             (Some(bit_position), Some(bit_length)) => TypeDesc::Bitfield {
                 bit_position,
                 bit_length,
@@ -112,7 +138,7 @@ pub(crate) fn convert(doc: Document) -> Profile {
     p.set_metadata(doc.metadata);
 
     for (name, b) in doc.base_types.map(|e| e.0).unwrap_or_default() {
-        let Some(size) = b.size else {
+        let Some(size) = Int::get(b.size) else {
             skipped += 1;
             continue;
         };
@@ -131,13 +157,13 @@ pub(crate) fn convert(doc: Document) -> Profile {
             Some("class") => AggregateKind::Class,
             _ => AggregateKind::Struct,
         };
-        let Some(size) = u.size else {
+        let Some(size) = Int::get(u.size) else {
             skipped += 1;
             continue;
         };
         let mut def = StructDef::new(&name, kind, size);
         for (fname, f) in u.fields.map(|e| e.0).unwrap_or_default() {
-            let (Some(offset), Some(ty)) = (f.offset, f.ty.as_ref()) else {
+            let (Some(offset), Some(ty)) = (Int::get(f.offset), f.ty.as_ref()) else {
                 skipped += 1;
                 continue;
             };
@@ -156,14 +182,14 @@ pub(crate) fn convert(doc: Document) -> Profile {
         let constants = e.constants.map(|c| c.0).unwrap_or_default();
         p.add_enum(EnumDef {
             name: name.into(),
-            size: e.size.unwrap_or(0),
+            size: Int::get(e.size).unwrap_or(0),
             base: e.base.unwrap_or_default().into(),
             constants: constants.into_iter().map(|(n, v)| (n.into(), v)).collect(),
         });
     }
 
     for (name, s) in doc.symbols.map(|e| e.0).unwrap_or_default() {
-        let Some(address) = s.address else {
+        let Some(address) = Int::address(s.address) else {
             skipped += 1;
             continue;
         };

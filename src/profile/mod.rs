@@ -72,7 +72,7 @@ impl core::fmt::Debug for Profile {
 /// outer struct (nested anonymous offsets added in) and its description.
 #[derive(Clone, Copy, Debug)]
 pub struct MemberRef<'a> {
-    pub offset: u64,
+    pub offset: i64,
     pub field: &'a Field,
 }
 
@@ -246,9 +246,11 @@ impl Profile {
         self.find_member(struct_name, member, false, 0, &mut budget)
     }
 
-    /// Byte offset of `member` in `struct_name` (see [`member`](Self::member)).
+    /// Byte offset of `member` in `struct_name` (see [`member`](Self::member)),
+    /// as upstream's `addr_t`: a negative offset comes back two's-complement,
+    /// so `base.wrapping_add(offset)` is the member's address either way.
     pub fn member_offset(&self, struct_name: &str, member: &str) -> Option<u64> {
-        self.member(struct_name, member).map(|m| m.offset)
+        self.member(struct_name, member).map(|m| m.offset as u64)
     }
 
     /// Like [`member_offset`](Self::member_offset) but, failing that, also
@@ -258,7 +260,7 @@ impl Profile {
     pub fn member_offset_lenient(&self, struct_name: &str, member: &str) -> Option<u64> {
         let mut budget = MAX_NEST_VISITS;
         self.find_member(struct_name, member, true, 0, &mut budget)
-            .map(|m| m.offset)
+            .map(|m| m.offset as u64)
     }
 
     /// The name of `member`'s type (`list_head`, `int`, ...); none for
@@ -267,8 +269,8 @@ impl Profile {
         self.member(struct_name, member)?.field.ty.name()
     }
 
-    /// For a bitfield member: (byte offset of its storage unit, first bit,
-    /// number of bits).
+    /// For a bitfield member: (byte offset of its storage unit, as
+    /// [`member_offset`](Self::member_offset) gives it, first bit, number of bits).
     pub fn bitfield(&self, struct_name: &str, member: &str) -> Option<(u64, u32, u32)> {
         let m = self.member(struct_name, member)?;
         match m.field.ty {
@@ -276,7 +278,7 @@ impl Profile {
                 bit_position,
                 bit_length,
                 ..
-            } => Some((m.offset, bit_position, bit_length)),
+            } => Some((m.offset as u64, bit_position, bit_length)),
             _ => None,
         }
     }

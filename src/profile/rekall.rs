@@ -82,7 +82,7 @@ impl Converter<'_> {
 
     /// A member's `[offset, [type, {args}]]`.
     fn field(&self, name: &str, v: &Value) -> Option<Field> {
-        let offset = as_addr(v.get(0)?)?;
+        let offset = v.get(0)?.as_i64()?;
         let desc = v.get(1)?;
         let ty = match desc.get(0).and_then(Value::as_str) {
             Some(t) => self.type_desc(t, desc.get(1), 0),

@@ -96,11 +96,13 @@ impl AggregateKind {
     }
 }
 
-/// One member of an aggregate; `offset` is in bytes from the aggregate's start.
+/// One member of an aggregate; `offset` is in bytes from the aggregate's
+/// start. It is signed because real profiles describe some structures from
+/// an interior point (Windows console `_ROW` has members at -88).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
     pub name: Box<str>,
-    pub offset: u64,
+    pub offset: i64,
     pub ty: TypeDesc,
     /// An unnamed struct/union member whose fields read as the parent's own.
     pub anonymous: bool,
