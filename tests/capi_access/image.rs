@@ -2,6 +2,9 @@
 //! tables, an EPT that remaps one page, and a fake OS layer, so every
 //! expected value below is computed from the layout, not observed.
 
+// Each test binary uses a different part of the fixture.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
 use vmi::capi::instance::{vmi_instance, vmi_instance_t};
