@@ -659,7 +659,9 @@ pub unsafe extern "C" fn vmi_read_va(
 }
 
 /// Maps `num_pages` guest pages starting at the address `ctx` describes into this process;
-/// `access_ptrs[i]` gets each page's mapping or NULL.
+/// `access_ptrs[i]` gets each page's mapping or NULL. Release each non-NULL pointer with
+/// munmap(ptr, 4096). For memory snapshot files the pages are private copies: writes to them do
+/// not reach the guest.
 #[no_mangle]
 pub unsafe extern "C" fn vmi_mmap_guest(
     vmi: vmi_instance_t,
@@ -675,7 +677,7 @@ pub unsafe extern "C" fn vmi_mmap_guest(
 }
 
 /// Maps the guest frames listed in `pfns` into this process; `access_ptrs[i]` gets each mapping
-/// or NULL.
+/// or NULL. Release as for vmi_mmap_guest.
 #[no_mangle]
 pub unsafe extern "C" fn vmi_mmap_guest_pfns(
     vmi: vmi_instance_t,
@@ -710,7 +712,7 @@ pub unsafe extern "C" fn vmi_mmap_guest_pfns(
 }
 
 /// Maps `num_pages` guest-physical pages starting at `paddr`; `access_ptrs[i]` gets each mapping
-/// or NULL.
+/// or NULL. Release as for vmi_mmap_guest.
 #[no_mangle]
 pub unsafe extern "C" fn vmi_mmap_guest_pa(
     vmi: vmi_instance_t,
