@@ -3,15 +3,137 @@
 //! Every function is exported with upstream's exact C prototype; the
 //! generated headers take their declarations from here.
 
-// Bodies are stubs until the core is wired in; parameters are named for the
-// generated header.
-#![allow(unused_variables)]
-
 use core::ffi::c_char;
 use core::ptr;
 
-use super::guard::{not_yet, not_yet_or};
+use super::access::{mode_override, nested_stage, quiet_or, quiet_status};
+use super::guard::{c_str_utf8, in_ref, instance_ref, out_ref};
 use super::types::*;
+use crate::cache::NESTED_PHYSICAL;
+use crate::paging::Translation;
+use crate::{Error, PageMode, Result};
+
+/// Fills the per-architecture union of `info` from a walk's entries (see
+/// the level numbering in `crate::paging`). `pte_value_prev` stays 0: it
+/// is only meaningful to upstream's event code.
+pub(crate) fn fill_arch(info: &mut page_info_t, mode: PageMode, t: &Translation) {
+    let e = |h: usize| t.entry(h).unwrap_or_default();
+    let (l0, l1, l2, l3) = (e(0), e(1), e(2), e(3));
+    info.arch = page_info_t::default().arch;
+    match mode {
+        PageMode::Legacy => {
+            info.arch.x86_legacy = page_info_x86_legacy_t {
+                pte_value_prev: 0,
+                pte_location: l0.entry_addr,
+                pte_value: l0.entry_value,
+                pgd_location: l1.entry_addr,
+                pgd_value: l1.entry_value,
+            }
+        }
+        PageMode::Pae => {
+            info.arch.x86_pae = page_info_x86_pae_t {
+                pte_value_prev: 0,
+                pte_location: l0.entry_addr,
+                pte_value: l0.entry_value,
+                pgd_location: l1.entry_addr,
+                pgd_value: l1.entry_value,
+                pdpe_location: l2.entry_addr,
+                pdpe_value: l2.entry_value,
+            }
+        }
+        PageMode::Ia32e | PageMode::Ia32eLa57 | PageMode::Ept4 | PageMode::Ept5 => {
+            info.arch.x86_ia32e = page_info_x86_ia32e_t {
+                pte_value_prev: 0,
+                pte_location: l0.entry_addr,
+                pte_value: l0.entry_value,
+                pgd_location: l1.entry_addr,
+                pgd_value: l1.entry_value,
+                pdpte_location: l2.entry_addr,
+                pdpte_value: l2.entry_value,
+                pml4e_location: l3.entry_addr,
+                pml4e_value: l3.entry_value,
+            }
+        }
+        // Short descriptors: 32-bit tables and entries.
+        PageMode::Aarch32 => {
+            info.arch.arm_aarch32 = page_info_arm_aarch32_t {
+                fld_location: l1.entry_addr as u32,
+                fld_value: l1.entry_value as u32,
+                sld_location: l0.entry_addr as u32,
+                sld_value: l0.entry_value as u32,
+            }
+        }
+        PageMode::Aarch64 => {
+            info.arch.arm_aarch64 = page_info_arm_aarch64_t {
+                zld_location: l3.entry_addr,
+                zld_value: l3.entry_value,
+                fld_location: l2.entry_addr,
+                fld_value: l2.entry_value,
+                sld_location: l1.entry_addr,
+                sld_value: l1.entry_value,
+                tld_location: l0.entry_addr,
+                tld_value: l0.entry_value,
+            }
+        }
+        PageMode::None | PageMode::Unknown => {}
+    }
+}
+
+/// `page_info_t` of a walk of `va` under `pt` in `mode`. After a failed
+/// walk it holds what upstream leaves: the entries read so far, and on
+/// x86 a 4 KiB size once the walk reached the last-level table.
+pub(crate) fn page_info(
+    pt: u64,
+    mode: PageMode,
+    va: u64,
+    t: &Translation,
+    err: Option<&Error>,
+) -> page_info_t {
+    let mut info = page_info_t {
+        vaddr: va,
+        pt,
+        pm: mode.to_c(),
+        ..page_info_t::default()
+    };
+    fill_arch(&mut info, mode, t);
+    match err {
+        None => {
+            info.paddr = t.pa;
+            info.size = t.page_size.bytes() as page_size_t;
+        }
+        Some(Error::PageNotPresent { level: 1, .. })
+            if matches!(
+                mode,
+                PageMode::Legacy | PageMode::Pae | PageMode::Ia32e | PageMode::Ia32eLa57
+            ) =>
+        {
+            info.size = VMI_PS_4KB;
+        }
+        Some(_) => {}
+    }
+    info
+}
+
+/// A paging mode a walk can use (upstream's `valid_pm`, plus 5-level EPT).
+fn walk_mode(vmi: &vmi_instance, pm: page_mode_t) -> Result<PageMode> {
+    mode_override(vmi, pm)?.ok_or(Error::InvalidArgument("invalid paging mode"))
+}
+
+/// Page table of a virtual context (pid or dtb), for the symbol lookups.
+fn context_dtb(vmi: &vmi_instance, ctx: &access_context_t) -> Result<u64> {
+    match ctx.tm {
+        VMI_TM_PROCESS_PID => vmi.core.pid_to_dtb(ctx.pid()),
+        VMI_TM_PROCESS_DTB => Ok(ctx.pt()),
+        _ => Err(Error::InvalidArgument(
+            "symbol lookups need a virtual context (pid or dtb)",
+        )),
+    }
+}
+
+const NO_USYM: Error = Error::Unsupported(
+    "user-space symbol lookup (PE/ELF export parsing) is not implemented; only symbols added \
+     with vmi_symcache_add/vmi_rvacache_add resolve",
+);
 
 /// Translates kernel virtual address `vaddr` to a guest-physical address.
 #[no_mangle]
@@ -20,7 +142,13 @@ pub unsafe extern "C" fn vmi_translate_kv2p(
     vaddr: addr_t,
     paddr: *mut addr_t,
 ) -> status_t {
-    not_yet("vmi_translate_kv2p")
+    quiet_status("vmi_translate_kv2p", || {
+        // SAFETY: handle from vmi_init, out-pointer from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let out = unsafe { out_ref(paddr, "paddr is NULL") }?;
+        *out = vmi.core.translate_kv2p(vaddr)?;
+        Ok(())
+    })
 }
 
 /// Translates virtual address `vaddr` of process `pid` to a guest-physical address.
@@ -31,7 +159,25 @@ pub unsafe extern "C" fn vmi_translate_uv2p(
     pid: vmi_pid_t,
     paddr: *mut addr_t,
 ) -> status_t {
-    not_yet("vmi_translate_uv2p")
+    quiet_status("vmi_translate_uv2p", || {
+        // SAFETY: handle from vmi_init, out-pointer from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let out = unsafe { out_ref(paddr, "paddr is NULL") }?;
+        match vmi.core.translate_uv2p(vaddr, pid) {
+            Ok(pa) => *out = pa,
+            Err(_) => {
+                // The cached page table may be stale (process gone, pid
+                // reused): look it up again once, as upstream does.
+                vmi.core.caches.pid.retain(|p, _| *p != pid);
+                let dtb = vmi.core.pid_to_dtb(pid)?;
+                *out = vmi
+                    .core
+                    .pagetable_lookup_extended(dtb, vaddr, vmi.core.page_mode())?
+                    .pa;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Looks up the virtual address of kernel symbol `symbol`.
@@ -41,7 +187,14 @@ pub unsafe extern "C" fn vmi_translate_ksym2v(
     symbol: *const c_char,
     vaddr: *mut addr_t,
 ) -> status_t {
-    not_yet("vmi_translate_ksym2v")
+    quiet_status("vmi_translate_ksym2v", || {
+        // SAFETY: handle from vmi_init, pointers from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let sym = unsafe { c_str_utf8(symbol, "symbol is NULL or not UTF-8") }?;
+        let out = unsafe { out_ref(vaddr, "vaddr is NULL") }?;
+        *out = vmi.core.ksym2v(sym)?;
+        Ok(())
+    })
 }
 
 /// Looks up the virtual address of `symbol` in the module whose base `ctx` describes.
@@ -52,7 +205,17 @@ pub unsafe extern "C" fn vmi_translate_sym2v(
     symbol: *const c_char,
     vaddr: *mut addr_t,
 ) -> status_t {
-    not_yet("vmi_translate_sym2v")
+    quiet_status("vmi_translate_sym2v", || {
+        // SAFETY: handle from vmi_init, pointers from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let ctx = unsafe { in_ref(ctx, "access context is NULL") }?;
+        let sym = unsafe { c_str_utf8(symbol, "symbol is NULL or not UTF-8") }?;
+        let out = unsafe { out_ref(vaddr, "vaddr is NULL") }?;
+        let dtb = context_dtb(vmi, ctx)?;
+        let key = (sym.to_owned(), ctx.addr(), dtb);
+        *out = vmi.core.caches.sym.get(&key).ok_or(NO_USYM)?;
+        Ok(())
+    })
 }
 
 /// Returns the symbol at relative address `rva` in the module whose base `ctx` describes, or
@@ -63,7 +226,19 @@ pub unsafe extern "C" fn vmi_translate_v2sym(
     ctx: *const access_context_t,
     rva: addr_t,
 ) -> *const c_char {
-    not_yet_or("vmi_translate_v2sym", ptr::null())
+    quiet_or("vmi_translate_v2sym", ptr::null(), || {
+        // SAFETY: handle from vmi_init, context from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let ctx = unsafe { in_ref(ctx, "access context is NULL") }?;
+        let dtb = context_dtb(vmi, ctx)?;
+        let name = vmi
+            .core
+            .caches
+            .rva
+            .get(&(ctx.addr(), dtb, rva))
+            .ok_or(NO_USYM)?;
+        Ok(vmi.keep_string(&name))
+    })
 }
 
 /// Returns the kernel symbol at virtual address `va`, or NULL. The string belongs to the library.
@@ -73,7 +248,22 @@ pub unsafe extern "C" fn vmi_translate_v2ksym(
     ctx: *const access_context_t,
     va: addr_t,
 ) -> *const c_char {
-    not_yet_or("vmi_translate_v2ksym", ptr::null())
+    quiet_or("vmi_translate_v2ksym", ptr::null(), || {
+        // SAFETY: handle from vmi_init, context from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let ctx = unsafe { in_ref(ctx, "access context is NULL") }?;
+        let dtb = context_dtb(vmi, ctx)?;
+        let key = (ctx.addr(), dtb, va);
+        let name = match vmi.core.caches.rva.get(&key) {
+            Some(n) => n,
+            None => {
+                let n = vmi.core.v2ksym(va)?;
+                vmi.core.caches.rva.insert(key, n.clone());
+                n
+            }
+        };
+        Ok(vmi.keep_string(&name))
+    })
 }
 
 /// Finds the page-table base (DTB) of process `pid`.
@@ -83,7 +273,13 @@ pub unsafe extern "C" fn vmi_pid_to_dtb(
     pid: vmi_pid_t,
     dtb: *mut addr_t,
 ) -> status_t {
-    not_yet("vmi_pid_to_dtb")
+    quiet_status("vmi_pid_to_dtb", || {
+        // SAFETY: handle from vmi_init, out-pointer from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let out = unsafe { out_ref(dtb, "dtb is NULL") }?;
+        *out = vmi.core.pid_to_dtb(pid)?;
+        Ok(())
+    })
 }
 
 /// Finds the process whose page-table base is `dtb`.
@@ -93,7 +289,15 @@ pub unsafe extern "C" fn vmi_dtb_to_pid(
     dtb: addr_t,
     pid: *mut vmi_pid_t,
 ) -> status_t {
-    not_yet("vmi_dtb_to_pid")
+    quiet_status("vmi_dtb_to_pid", || {
+        // SAFETY: handle from vmi_init, out-pointer from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let out = unsafe { out_ref(pid, "pid is NULL") }?;
+        // Upstream reports -1 when the lookup fails.
+        *out = -1;
+        *out = vmi.core.dtb_to_pid(dtb)?;
+        Ok(())
+    })
 }
 
 /// Translates `vaddr` by walking the page table at `pt` in the instance's paging mode.
@@ -104,7 +308,14 @@ pub unsafe extern "C" fn vmi_pagetable_lookup(
     vaddr: addr_t,
     paddr: *mut addr_t,
 ) -> status_t {
-    not_yet("vmi_pagetable_lookup")
+    quiet_status("vmi_pagetable_lookup", || {
+        // SAFETY: handle from vmi_init, out-pointer from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let out = unsafe { out_ref(paddr, "paddr is NULL") }?;
+        *out = 0;
+        *out = vmi.core.translate(pt, vaddr)?;
+        Ok(())
+    })
 }
 
 /// Like vmi_pagetable_lookup, also recording page size and every entry visited in `*info`.
@@ -115,7 +326,18 @@ pub unsafe extern "C" fn vmi_pagetable_lookup_extended(
     vaddr: addr_t,
     info: *mut page_info_t,
 ) -> status_t {
-    not_yet("vmi_pagetable_lookup_extended")
+    quiet_status("vmi_pagetable_lookup_extended", || {
+        // SAFETY: handle from vmi_init, out-pointer from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let info = unsafe { out_ref(info, "info is NULL") }?;
+        let mode = vmi.core.page_mode();
+        let mut t = Translation::EMPTY;
+        let r = vmi.core.pagetable_walk(pt, vaddr, mode, &mut t);
+        *info = page_info(pt, mode, vaddr, &t, r.as_ref().err());
+        r?;
+        vmi.core.caches.v2p.insert(pt, vaddr, t.pa);
+        Ok(())
+    })
 }
 
 /// Translates `vaddr` through page table `pt` (mode `pm`) whose accesses go through the nested
@@ -132,7 +354,34 @@ pub unsafe extern "C" fn vmi_nested_pagetable_lookup(
     paddr: *mut addr_t,
     naddr: *mut addr_t,
 ) -> status_t {
-    not_yet("vmi_nested_pagetable_lookup")
+    quiet_status("vmi_nested_pagetable_lookup", || {
+        // SAFETY: handle from vmi_init, out-pointers from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let paddr = unsafe { out_ref(paddr, "paddr is NULL") }?;
+        let mode = walk_mode(vmi, pm)?;
+        match nested_stage(npt, npm)? {
+            Some((npt, npm)) => {
+                let naddr = unsafe { out_ref(naddr, "naddr is NULL with a nested paging mode") }?;
+                let mut t = Translation::EMPTY;
+                let (gpa, host) =
+                    vmi.core
+                        .nested_lookup_extended(npt, npm, Some((pt, mode)), vaddr, &mut t)?;
+                *paddr = gpa;
+                *naddr = host.pa;
+            }
+            None => {
+                *paddr = match vmi.core.caches.v2p.get(pt, vaddr) {
+                    Some(pa) => pa,
+                    None => {
+                        let pa = vmi.core.pagetable_lookup_extended(pt, vaddr, mode)?.pa;
+                        vmi.core.caches.v2p.insert(pt, vaddr, pa);
+                        pa
+                    }
+                };
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Like vmi_nested_pagetable_lookup, filling `*info`. (Declared but not implemented by upstream
@@ -147,7 +396,32 @@ pub unsafe extern "C" fn vmi_nested_pagetable_lookup_extended(
     vaddr: addr_t,
     info: *mut page_info_t,
 ) -> status_t {
-    not_yet("vmi_nested_pagetable_lookup_extended")
+    quiet_status("vmi_nested_pagetable_lookup_extended", || {
+        // SAFETY: handle from vmi_init, out-pointer from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let info = unsafe { out_ref(info, "info is NULL") }?;
+        let mode = walk_mode(vmi, pm)?;
+        let mut t = Translation::EMPTY;
+        match nested_stage(npt, npm)? {
+            Some((npt, npm)) => {
+                let r = vmi
+                    .core
+                    .nested_lookup_extended(npt, npm, Some((pt, mode)), vaddr, &mut t);
+                *info = page_info(pt, mode, vaddr, &t, r.as_ref().err());
+                info.npt = npt;
+                info.npm = npm.to_c();
+                let (_, host) = r?;
+                info.naddr = host.pa;
+                info.nsize = host.page_size.bytes() as page_size_t;
+            }
+            None => {
+                let r = vmi.core.pagetable_walk(pt, vaddr, mode, &mut t);
+                *info = page_info(pt, mode, vaddr, &t, r.as_ref().err());
+                r?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Returns the context of the last failed page-table walk, or NULL.
@@ -155,5 +429,27 @@ pub unsafe extern "C" fn vmi_nested_pagetable_lookup_extended(
 pub unsafe extern "C" fn vmi_get_last_pagetable_lookup_fault(
     vmi: vmi_instance_t,
 ) -> *const access_context_t {
-    not_yet_or("vmi_get_last_pagetable_lookup_fault", ptr::null())
+    quiet_or("vmi_get_last_pagetable_lookup_fault", ptr::null(), || {
+        // SAFETY: handle from vmi_init.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let Some(f) = vmi.core.last_lookup_fault() else {
+            return Ok(ptr::null());
+        };
+        let mut slot = vmi.last_fault.lock();
+        let (tm, pt) = if f.dtb == NESTED_PHYSICAL && f.nested.is_some() {
+            (VMI_TM_NONE, 0)
+        } else {
+            (VMI_TM_PROCESS_PT, f.dtb)
+        };
+        let mut ctx = access_context_t::new(tm, f.va, pt);
+        ctx.pm = f.mode.to_c();
+        if let Some((npt, npm)) = f.nested {
+            ctx.npt = npt;
+            ctx.npm = npm.to_c();
+        }
+        **slot = ctx;
+        // The box never moves, so the pointer stays valid for the instance's
+        // life; later faults overwrite it in place, as upstream's field.
+        Ok(&**slot as *const access_context_t)
+    })
 }

@@ -204,7 +204,16 @@ pub struct Caches {
     pub sym: KeyedCache<(String, u64, u64), u64>,
     /// (module base, page table, rva) -> symbol.
     pub rva: KeyedCache<(u64, u64, u64), String>,
+    /// Two-stage translations: (nested table, guest page table, 4 KiB
+    /// virtual page) -> final 4 KiB frame. Guest page table
+    /// [`NESTED_PHYSICAL`] stands for guest-physical accesses (no first
+    /// stage).
+    pub nested_v2p: KeyedCache<(u64, u64, u64), u64>,
 }
+
+/// Guest page-table key of `Caches::nested_v2p` for accesses that only go
+/// through the nested stage.
+pub const NESTED_PHYSICAL: u64 = u64::MAX;
 
 impl Caches {
     pub fn flush_all(&self) {
@@ -212,6 +221,7 @@ impl Caches {
         self.pid.flush();
         self.sym.flush();
         self.rva.flush();
+        self.nested_v2p.flush();
     }
 }
 

@@ -6,10 +6,12 @@
 //! operations) may run from several threads at once. Methods taking
 //! `&mut self` (the init steps, setting the OS layer) need exclusive access.
 
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use parking_lot::Mutex;
 
 use crate::addr::{PageMode, PAGE_SIZE};
-use crate::cache::Caches;
+use crate::cache::{Caches, NESTED_PHYSICAL};
 use crate::config::Config;
 use crate::driver::{Driver, Reg};
 use crate::error::{Error, Result};
@@ -101,11 +103,16 @@ pub struct LookupFault {
     pub dtb: u64,
     pub va: u64,
     pub mode: PageMode,
+    /// The nested stage (table, mode) when the walk was two-stage.
+    pub nested: Option<(u64, PageMode)>,
 }
 
 /// Strings longer than this are refused rather than read forever from a
 /// hostile guest with no terminator in sight.
 pub const MAX_STRING_LEN: usize = 1 << 20;
+
+/// Entries of the nested translation cache before it is simply emptied.
+const NESTED_CACHE_MAX: usize = 1 << 16;
 
 pub struct Vmi {
     driver: Box<dyn Driver>,
@@ -118,6 +125,9 @@ pub struct Vmi {
     config: Option<Config>,
     pub caches: Caches,
     last_fault: Mutex<Option<LookupFault>>,
+    /// Mirrors `last_fault.is_some()` so a successful walk only takes the
+    /// lock when there is a fault to forget.
+    fault_set: AtomicBool,
 }
 
 impl Vmi {
@@ -134,6 +144,7 @@ impl Vmi {
             config: None,
             caches: Caches::default(),
             last_fault: Mutex::new(None),
+            fault_set: AtomicBool::new(false),
         }
     }
 
@@ -241,12 +252,117 @@ impl Vmi {
         va: u64,
         mode: PageMode,
     ) -> Result<Translation> {
+        let mut t = Translation::EMPTY;
+        self.pagetable_walk(dtb, va, mode, &mut t)?;
+        Ok(t)
+    }
+
+    /// Like [`Vmi::pagetable_lookup_extended`], but leaves the entries read
+    /// so far in `out` when the walk fails (for `page_info_t`).
+    pub fn pagetable_walk(
+        &self,
+        dtb: u64,
+        va: u64,
+        mode: PageMode,
+        out: &mut Translation,
+    ) -> Result<()> {
         let ctx = self.context_for(dtb);
-        let r = paging::translate(&*self.driver, mode, &ctx, va);
-        if r.is_err() {
-            *self.last_fault.lock() = Some(LookupFault { dtb, va, mode });
-        }
+        let r = paging::walk(&*self.driver, mode, &ctx, va, out);
+        self.note_lookup(r.is_ok(), dtb, va, mode, None);
         r
+    }
+
+    /// Records the outcome of a page-table walk: a failure becomes the last
+    /// lookup fault, a success forgets it (as upstream does).
+    fn note_lookup(
+        &self,
+        ok: bool,
+        dtb: u64,
+        va: u64,
+        mode: PageMode,
+        nested: Option<(u64, PageMode)>,
+    ) {
+        if ok {
+            if self.fault_set.load(Ordering::Relaxed) {
+                *self.last_fault.lock() = None;
+                self.fault_set.store(false, Ordering::Relaxed);
+            }
+        } else {
+            *self.last_fault.lock() = Some(LookupFault {
+                dtb,
+                va,
+                mode,
+                nested,
+            });
+            self.fault_set.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Walk parameters of a nested (EPT) table rooted at `npt`.
+    fn nested_context(npt: u64) -> PagingContext {
+        PagingContext::new(npt)
+    }
+
+    /// Two-stage walk without cache: `va` through the guest tables at `dtb`
+    /// (whose entries live in guest-physical memory, itself translated
+    /// through the nested tables at `npt`), then the resulting
+    /// guest-physical address through the nested tables. `dtb == None`
+    /// skips the first stage (`va` is guest-physical). Returns the guest
+    /// walk (entry addresses are guest-physical; `EMPTY` without a first
+    /// stage), the guest-physical address and the final address. On
+    /// failure `out` keeps the guest entries read so far.
+    pub fn nested_lookup_extended(
+        &self,
+        npt: u64,
+        npm: PageMode,
+        guest: Option<(u64, PageMode)>,
+        va: u64,
+        out: &mut Translation,
+    ) -> Result<(u64, Translation)> {
+        let nctx = Self::nested_context(npt);
+        let r = (|| {
+            let gpa = match guest {
+                Some((dtb, mode)) => {
+                    let mem = paging::NestedMemory::new(&*self.driver, npm, nctx);
+                    paging::walk(&mem, mode, &self.context_for(dtb), va, out)?;
+                    out.pa
+                }
+                None => {
+                    *out = Translation::EMPTY;
+                    va
+                }
+            };
+            let host = paging::translate(&*self.driver, npm, &nctx, gpa)?;
+            Ok((gpa, host))
+        })();
+        let (dtb, mode) = guest.unwrap_or((NESTED_PHYSICAL, PageMode::None));
+        self.note_lookup(r.is_ok(), dtb, va, mode, Some((npt, npm)));
+        r
+    }
+
+    /// Final address of `va` (see [`Vmi::nested_lookup_extended`]), through
+    /// the nested translation cache.
+    pub fn translate_nested(
+        &self,
+        npt: u64,
+        npm: PageMode,
+        guest: Option<(u64, PageMode)>,
+        va: u64,
+    ) -> Result<u64> {
+        let dtb_key = guest.map_or(NESTED_PHYSICAL, |g| g.0);
+        let key = (npt, dtb_key, va & !(PAGE_SIZE - 1));
+        if let Some(frame) = self.caches.nested_v2p.get(&key) {
+            return Ok(frame | (va & (PAGE_SIZE - 1)));
+        }
+        let mut t = Translation::EMPTY;
+        let (_, host) = self.nested_lookup_extended(npt, npm, guest, va, &mut t)?;
+        if self.caches.nested_v2p.len() >= NESTED_CACHE_MAX {
+            self.caches.nested_v2p.flush();
+        }
+        self.caches
+            .nested_v2p
+            .insert(key, host.pa & !(PAGE_SIZE - 1));
+        Ok(host.pa)
     }
 
     /// The walk parameters for page-table root `dtb`. On AArch64 a process
@@ -367,21 +483,40 @@ impl Vmi {
         mode: PageMode,
         nested: Option<(u64, PageMode)>,
     ) -> Result<u64> {
-        let gpa = match root {
-            Some(dtb) => {
-                if matches!(mode, PageMode::None | PageMode::Unknown) {
-                    return Err(Error::InvalidArgument(
-                        "page table given but paging mode unknown",
-                    ));
-                }
-                self.translate_in(dtb, va, mode)?
-            }
-            None => va,
-        };
-        match nested {
-            Some((npt, npm)) => self.translate_in(npt, gpa, npm),
-            None => Ok(gpa),
+        if root.is_some() && matches!(mode, PageMode::None | PageMode::Unknown) {
+            return Err(Error::InvalidArgument(
+                "page table given but paging mode unknown",
+            ));
         }
+        match (root, nested) {
+            (Some(dtb), None) => self.translate_in(dtb, va, mode),
+            (None, None) => Ok(va),
+            // The guest's tables live in guest-physical memory, so the
+            // first stage itself reads through the nested tables.
+            (root, Some((npt, npm))) => {
+                self.translate_nested(npt, npm, root.map(|dtb| (dtb, mode)), va)
+            }
+        }
+    }
+
+    /// Physical address of each of `count` consecutive 4 KiB pages of an
+    /// access, starting with the page holding its address (page-aligned;
+    /// `None` where a page does not translate). Fails only when the access
+    /// itself cannot be resolved (unknown pid or symbol, ...).
+    pub fn physical_pages(&self, access: &Access<'_>, count: usize) -> Result<Vec<Option<u64>>> {
+        let (root, start, mode) = self.resolve(access)?;
+        let mut out = Vec::new();
+        out.try_reserve_exact(count)
+            .map_err(|_| Error::InvalidArgument("too many pages"))?;
+        for i in 0..count as u64 {
+            let va = start.wrapping_add(i.wrapping_mul(PAGE_SIZE));
+            out.push(
+                self.locate(root, va, mode, access.nested)
+                    .ok()
+                    .map(|pa| pa & !(PAGE_SIZE - 1)),
+            );
+        }
+        Ok(out)
     }
 
     // ---- reads and writes ------------------------------------------------

@@ -961,7 +961,9 @@ NOEXCEPT;
 
 /**
  * Maps `num_pages` guest pages starting at the address `ctx` describes into this process;
- * `access_ptrs[i]` gets each page's mapping or NULL.
+ * `access_ptrs[i]` gets each page's mapping or NULL. Release each non-NULL pointer with
+ * munmap(ptr, 4096). For memory snapshot files the pages are private copies: writes to them do
+ * not reach the guest.
  */
 status_t vmi_mmap_guest(vmi_instance_t vmi,
                         const access_context_t *ctx,
@@ -972,7 +974,7 @@ NOEXCEPT;
 
 /**
  * Maps the guest frames listed in `pfns` into this process; `access_ptrs[i]` gets each mapping
- * or NULL.
+ * or NULL. Release as for vmi_mmap_guest.
  */
 status_t vmi_mmap_guest_pfns(vmi_instance_t vmi,
                              unsigned long *pfns,
@@ -983,7 +985,7 @@ NOEXCEPT;
 
 /**
  * Maps `num_pages` guest-physical pages starting at `paddr`; `access_ptrs[i]` gets each mapping
- * or NULL.
+ * or NULL. Release as for vmi_mmap_guest.
  */
 status_t vmi_mmap_guest_pa(vmi_instance_t vmi,
                            addr_t paddr,
