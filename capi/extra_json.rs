@@ -11,7 +11,7 @@
 //! json-c, parsed by our loaders — and cache the result on the document
 //! itself (json-c userdata), so the cache dies with the document.
 
-use core::ffi::{c_char, c_int, c_void};
+use core::ffi::{c_char, c_void};
 use core::ptr;
 use std::collections::BTreeSet;
 use std::ffi::{CStr, CString};
@@ -19,34 +19,12 @@ use std::sync::{Arc, Mutex};
 
 use super::guard::{c_str_utf8, ffi_or, ffi_status, instance, instance_ref, write_opt};
 use super::instance::vmi_instance;
+use super::types::jsonc::*;
 use super::types::*;
 use crate::addr::PageMode;
 use crate::os::OsType;
 use crate::profile::{self, JsonKind, OsKind, Profile};
 use crate::{Error, Result};
-
-// json-c (linked by build.rs). `json_bool` is `int`.
-type JsonDeleteFn = unsafe extern "C" fn(jso: *mut json_object, userdata: *mut c_void);
-const JSON_TYPE_OBJECT: c_int = 4;
-const JSON_C_TO_STRING_PLAIN: c_int = 0;
-
-extern "C" {
-    fn json_tokener_parse(s: *const c_char) -> *mut json_object;
-    fn json_object_put(obj: *mut json_object) -> c_int;
-    fn json_object_object_get_ex(
-        obj: *const json_object,
-        key: *const c_char,
-        value: *mut *mut json_object,
-    ) -> c_int;
-    fn json_object_is_type(obj: *const json_object, ty: c_int) -> c_int;
-    fn json_object_to_json_string_ext(obj: *mut json_object, flags: c_int) -> *const c_char;
-    fn json_object_get_userdata(obj: *mut json_object) -> *mut c_void;
-    fn json_object_set_userdata(
-        obj: *mut json_object,
-        userdata: *mut c_void,
-        user_delete: Option<JsonDeleteFn>,
-    );
-}
 
 /// A profile loaded by `vmi_init_profile` (upstream keeps it in the
 /// instance without setting up an OS). Attached to the core instance.
@@ -173,7 +151,7 @@ unsafe fn parsed_profile(inst: &vmi_instance, json: *mut json_object) -> Result<
         return Err(Error::InvalidArgument("json is NULL"));
     }
     // SAFETY: live object per the caller.
-    if unsafe { json_object_is_type(json, JSON_TYPE_OBJECT) } == 0 {
+    if unsafe { json_object_is_type(json, json_type_object) } == 0 {
         return Err(Error::InvalidArgument("json is not a JSON object"));
     }
     let mut ours = cached();
