@@ -154,6 +154,9 @@ unsafe fn parsed_profile(inst: &vmi_instance, json: *mut json_object) -> Result<
     if unsafe { json_object_is_type(json, json_type_object) } == 0 {
         return Err(Error::InvalidArgument("json is not a JSON object"));
     }
+    // Taken before the lock: should this be the last reference, dropping
+    // it frees a document, whose deleter takes the lock.
+    let kernel = inst.core.attachment::<KernelJson>();
     let mut ours = cached();
     // SAFETY: as above.
     let ud = unsafe { json_object_get_userdata(json) };
@@ -161,7 +164,6 @@ unsafe fn parsed_profile(inst: &vmi_instance, json: *mut json_object) -> Result<
         // SAFETY: registered pointers are live `Box<Arc<Parsed>>`s.
         return Ok(Arc::clone(unsafe { &*ud.cast::<Arc<Parsed>>() }));
     }
-    let kernel = inst.core.attachment::<KernelJson>();
     let (profile, kind) = match kernel.as_deref() {
         // The instance's own document: read its file rather than
         // serialising a large document.

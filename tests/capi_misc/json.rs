@@ -437,3 +437,96 @@ fn compressed_profile_gives_the_same_document() {
         assert_eq!(struct_size(&h, root, "task_struct"), Some(4242));
     }
 }
+
+/// An OS layer with fixed answers, to check what the C functions ask of it.
+struct FakeOs {
+    os: vmi::os::OsType,
+    profile: Option<String>,
+}
+
+impl vmi::os::OsLayer for FakeOs {
+    fn os_type(&self) -> vmi::os::OsType {
+        self.os
+    }
+    fn ksym2v(&self, _vmi: &vmi::instance::Vmi, _symbol: &str) -> vmi::Result<u64> {
+        Err(vmi::Error::SymbolNotFound)
+    }
+    fn pid_to_dtb(&self, _vmi: &vmi::instance::Vmi, _pid: i32) -> vmi::Result<u64> {
+        Err(vmi::Error::NotFound("pid"))
+    }
+    fn dtb_to_pid(&self, _vmi: &vmi::instance::Vmi, _dtb: u64) -> vmi::Result<i32> {
+        Err(vmi::Error::NotFound("dtb"))
+    }
+    fn offset(&self, name: &str) -> Option<u64> {
+        (name == "linux_tasks").then_some(0x3a0)
+    }
+    fn struct_member_offset(&self, s: &str, m: &str) -> Option<u64> {
+        (s == "task_struct" && m == "comm").then_some(0x5c0)
+    }
+    fn processes(&self, _vmi: &vmi::instance::Vmi) -> vmi::Result<Vec<vmi::os::Process>> {
+        Ok(Vec::new())
+    }
+    fn profile_path(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+    fn sysmap_path(&self) -> Option<&str> {
+        Some("/boot/System.map-test")
+    }
+}
+
+fn with_os(os: vmi::os::OsType, profile: Option<String>) -> Handle {
+    let d = MemDriver::new(Arc::new(RwLock::new(vec![0u8; 0x1000])));
+    let mut core = vmi::instance::Vmi::new(Box::new(d), "os", 0);
+    core.set_os(Box::new(FakeOs { os, profile }));
+    Handle::new(core, 0)
+}
+
+#[test]
+fn os_layer_answers_offsets_and_paths() {
+    let h = with_os(vmi::os::OsType::Linux, None);
+    unsafe {
+        assert_eq!(vmi_get_ostype(h.0), VMI_OS_LINUX);
+        let mut off = 0;
+        assert_eq!(vmi_get_offset(h.0, c"linux_tasks".as_ptr(), &mut off), VMI_SUCCESS);
+        assert_eq!(off, 0x3a0);
+        assert_eq!(vmi_get_offset(h.0, c"linux_nope".as_ptr(), &mut off), VMI_FAILURE);
+        assert_eq!(vmi_get_offset(h.0, ptr::null(), &mut off), VMI_FAILURE);
+        assert_eq!(vmi_get_offset(h.0, c"linux_tasks".as_ptr(), ptr::null_mut()), VMI_FAILURE);
+        assert_eq!(
+            vmi_get_kernel_struct_offset(h.0, c"task_struct".as_ptr(), c"comm".as_ptr(), &mut off),
+            VMI_SUCCESS
+        );
+        assert_eq!(off, 0x5c0);
+        assert_eq!(
+            vmi_get_kernel_struct_offset(h.0, c"task_struct".as_ptr(), c"pid".as_ptr(), &mut off),
+            VMI_FAILURE
+        );
+        // The same library-owned string each time.
+        let map = vmi_get_linux_sysmap(h.0);
+        assert_eq!(cstr(map), "/boot/System.map-test");
+        assert_eq!(vmi_get_linux_sysmap(h.0), map);
+        assert!(vmi_get_freebsd_sysmap(h.0).is_null());
+        assert!(vmi_get_rekall_path(h.0).is_null());
+        // No JSON profile: the OS profile is the System.map.
+        assert_eq!(cstr(vmi_get_os_profile_path(h.0)), "/boot/System.map-test");
+    }
+
+    let file = TempFile::new("isf.json", isf(9792, 2464).to_string().as_bytes());
+    let path = file.0.to_str().unwrap().to_owned();
+    let h = with_os(vmi::os::OsType::Linux, Some(path.clone()));
+    unsafe {
+        assert_eq!(cstr(vmi_get_rekall_path(h.0)), path);
+        assert_eq!(cstr(vmi_get_os_profile_path(h.0)), path);
+        // The kernel document comes from the OS layer's profile.
+        let root = vmi_get_kernel_json(h.0);
+        assert!(!root.is_null());
+        assert_eq!(struct_size(&h, root, "task_struct"), Some(9792));
+    }
+
+    let h = with_os(vmi::os::OsType::FreeBsd, None);
+    unsafe {
+        assert_eq!(vmi_get_ostype(h.0), VMI_OS_FREEBSD);
+        assert!(vmi_get_linux_sysmap(h.0).is_null());
+        assert_eq!(cstr(vmi_get_freebsd_sysmap(h.0)), "/boot/System.map-test");
+    }
+}
