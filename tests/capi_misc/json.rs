@@ -487,11 +487,20 @@ fn os_layer_answers_offsets_and_paths() {
     unsafe {
         assert_eq!(vmi_get_ostype(h.0), VMI_OS_LINUX);
         let mut off = 0;
-        assert_eq!(vmi_get_offset(h.0, c"linux_tasks".as_ptr(), &mut off), VMI_SUCCESS);
+        assert_eq!(
+            vmi_get_offset(h.0, c"linux_tasks".as_ptr(), &mut off),
+            VMI_SUCCESS
+        );
         assert_eq!(off, 0x3a0);
-        assert_eq!(vmi_get_offset(h.0, c"linux_nope".as_ptr(), &mut off), VMI_FAILURE);
+        assert_eq!(
+            vmi_get_offset(h.0, c"linux_nope".as_ptr(), &mut off),
+            VMI_FAILURE
+        );
         assert_eq!(vmi_get_offset(h.0, ptr::null(), &mut off), VMI_FAILURE);
-        assert_eq!(vmi_get_offset(h.0, c"linux_tasks".as_ptr(), ptr::null_mut()), VMI_FAILURE);
+        assert_eq!(
+            vmi_get_offset(h.0, c"linux_tasks".as_ptr(), ptr::null_mut()),
+            VMI_FAILURE
+        );
         assert_eq!(
             vmi_get_kernel_struct_offset(h.0, c"task_struct".as_ptr(), c"comm".as_ptr(), &mut off),
             VMI_SUCCESS
