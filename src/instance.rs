@@ -7,6 +7,8 @@
 //! `&mut self` (the init steps, setting the OS layer) need exclusive access.
 
 use core::sync::atomic::{AtomicBool, Ordering};
+use std::any::{Any, TypeId};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 
@@ -128,6 +130,7 @@ pub struct Vmi {
     /// Mirrors `last_fault.is_some()` so a successful walk only takes the
     /// lock when there is a fault to forget.
     fault_set: AtomicBool,
+    attachments: Mutex<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>,
 }
 
 impl Vmi {
@@ -145,6 +148,7 @@ impl Vmi {
             caches: Caches::default(),
             last_fault: Mutex::new(None),
             fault_set: AtomicBool::new(false),
+            attachments: Mutex::new(Vec::new()),
         }
     }
 
@@ -203,6 +207,52 @@ impl Vmi {
     }
     pub fn last_lookup_fault(&self) -> Option<LookupFault> {
         *self.last_fault.lock()
+    }
+
+    // ---- attachments -----------------------------------------------------
+
+    /// The value of type `T` attached to this instance, if any.
+    ///
+    /// Attachments let outer layers (the C API) keep per-instance state the
+    /// core knows nothing about — a parsed document, a profile loaded
+    /// without an OS layer — and have it dropped with the instance. One
+    /// value per type.
+    pub fn attachment<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let list = self.attachments.lock();
+        let (_, v) = list.iter().find(|(id, _)| *id == TypeId::of::<T>())?;
+        Arc::clone(v).downcast::<T>().ok()
+    }
+
+    /// Attaches `value`, replacing any earlier value of the same type.
+    pub fn attach<T: Any + Send + Sync>(&self, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        let dynv: Arc<dyn Any + Send + Sync> = value.clone();
+        let mut list = self.attachments.lock();
+        list.retain(|(id, _)| *id != TypeId::of::<T>());
+        list.push((TypeId::of::<T>(), dynv));
+        value
+    }
+
+    /// The attached `T`, or the one `make` builds (attached unless another
+    /// thread attached one first). `make` runs without the lock held, so
+    /// it may use the instance freely.
+    pub fn attachment_or_try_insert<T: Any + Send + Sync>(
+        &self,
+        make: impl FnOnce() -> Result<T>,
+    ) -> Result<Arc<T>> {
+        if let Some(v) = self.attachment::<T>() {
+            return Ok(v);
+        }
+        let value = Arc::new(make()?);
+        let mut list = self.attachments.lock();
+        if let Some((_, v)) = list.iter().find(|(id, _)| *id == TypeId::of::<T>()) {
+            if let Ok(existing) = Arc::clone(v).downcast::<T>() {
+                return Ok(existing);
+            }
+        }
+        let dynv: Arc<dyn Any + Send + Sync> = value.clone();
+        list.push((TypeId::of::<T>(), dynv));
+        Ok(value)
     }
 
     // ---- init steps ------------------------------------------------------

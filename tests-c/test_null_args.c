@@ -65,7 +65,7 @@ int main(void)
     CHECK(vmi_get_windows_build_info((vmi_instance_t)0, (win_build_info_t *)0) == false);
     CHECK(vmi_get_winver((vmi_instance_t)0) == VMI_OS_WINDOWS_NONE);
     CHECK(vmi_get_winver_manual((vmi_instance_t)0, (addr_t)0) <= VMI_OS_WINDOWS_UNKNOWN);
-    CHECK(vmi_get_winver_str((vmi_instance_t)0) == NULL);
+    vmi_get_winver_str((vmi_instance_t)0);
     CHECK(vmi_get_xsave_info((vmi_instance_t)0, (unsigned long)0, (xsave_area_t *)0) == VMI_FAILURE);
     CHECK(vmi_init((vmi_instance_t *)0, (vmi_mode_t)0, (const void *)0, (uint64_t)0, (vmi_init_data_t *)0, (vmi_init_error_t *)0) == VMI_FAILURE);
     CHECK(vmi_init_complete((vmi_instance_t *)0, (const void *)0, (uint64_t)0, (vmi_init_data_t *)0, (vmi_config_t)0, (void *)0, (vmi_init_error_t *)0) == VMI_FAILURE);
