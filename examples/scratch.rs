@@ -1,28 +1,31 @@
-use vmi::paging::{self, ArmRoots, PagingContext};
-use vmi::PageMode;
 fn main() {
-    let vmi =
-        vmi::instance::Vmi::open_file(std::path::Path::new("target/guests/arm64/mem.raw"), false)
+    let t = std::time::Instant::now();
+    let p =
+        vmi::profile::from_system_map_path(std::path::Path::new("target/guests/x86_64/System.map"))
             .unwrap();
-    let mut ctx = PagingContext::new(0x41853000);
-    ctx.arm_roots = ArmRoots::Upper;
-    let mut n = 0u64;
-    let mut hits = vec![];
-    let r = paging::for_each_page(vmi.driver(), PageMode::Aarch64, &ctx, |t| {
-        n += 1;
-        if t.pa <= 0x40200000 && 0x40200000 < t.pa + t.page_size.bytes() {
-            hits.push((t.page_base_va, t.pa, t.page_size));
-        }
-        if n < 5 {
-            println!("{:#x} -> {:#x} {:?}", t.page_base_va, t.pa, t.page_size);
-        }
-        core::ops::ControlFlow::Continue(())
-    });
-    println!("{r:?} n={n} hits={hits:x?}");
-    for va in [0xffffcf2381600000u64, 0xffffcf2381610000] {
-        println!(
-            "{:x?}",
-            paging::translate(vmi.driver(), PageMode::Aarch64, &ctx, va)
-        );
+    println!("sysmap parse {:?} ({} syms)", t.elapsed(), p.symbol_count());
+    let t = std::time::Instant::now();
+    let mut vmi =
+        vmi::instance::Vmi::open_file(std::path::Path::new("target/guests/x86_64/mem.raw"), false)
+            .unwrap();
+    println!("open {:?}", t.elapsed());
+    let mut c = vmi::config::Config::new();
+    c.insert("ostype", vmi::config::Value::Str("Linux".into()));
+    c.insert(
+        "sysmap",
+        vmi::config::Value::Str("target/guests/x86_64/System.map".into()),
+    );
+    for (k, v) in [
+        ("linux_tasks", 2192u64),
+        ("linux_mm", 2272),
+        ("linux_pid", 2416),
+        ("linux_name", 2976),
+        ("linux_pgd", 72),
+    ] {
+        c.insert(k, vmi::config::Value::Num(v));
     }
+    vmi.set_config(c);
+    let t = std::time::Instant::now();
+    vmi::os::init_os(&mut vmi).unwrap();
+    println!("init_os {:?}", t.elapsed());
 }

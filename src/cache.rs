@@ -9,7 +9,8 @@ use parking_lot::RwLock;
 
 use crate::addr::PAGE_SIZE;
 
-const V2P_SLOTS: usize = 1 << 16;
+const V2P_BITS: u32 = 16;
+const V2P_SLOTS: usize = 1 << V2P_BITS;
 const GEN_MASK: u64 = PAGE_SIZE - 1;
 
 /// One slot: `seq` is odd while a writer updates it. `key` holds the 4 KiB
@@ -48,11 +49,15 @@ impl V2pCache {
         }
     }
 
+    /// Slot of a (page table, page) pair: a multiply-rotate mix of the two
+    /// page numbers. A full CityHash of the 128-bit key costs more than
+    /// the whole cached translation should; this spreads neighbouring
+    /// pages and tables over the table just as well.
     #[inline]
     fn index(dtb: u64, vpage: u64) -> usize {
-        let key = ((vpage as u128) << 64) | dtb as u128;
-        let h: u64 = cityhasher::hash(key.to_le_bytes());
-        (h as usize) & (V2P_SLOTS - 1)
+        let k = (vpage >> 12) ^ (dtb >> 12).rotate_left(29);
+        let h = k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> (64 - V2P_BITS)) as usize
     }
 
     #[inline]
@@ -151,6 +156,17 @@ impl V2pCache {
     }
 }
 
+/// Borrowed form of the symbol cache key `(symbol, base, dtb)`, so a
+/// lookup needs no allocation. Hashes exactly like the owned tuple.
+#[derive(Hash)]
+pub struct SymKey<'a>(pub &'a str, pub u64, pub u64);
+
+impl hashbrown::Equivalent<(String, u64, u64)> for SymKey<'_> {
+    fn equivalent(&self, key: &(String, u64, u64)) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
+    }
+}
+
 /// A thread-safe map cache with `add`/`get`/`flush`.
 pub struct KeyedCache<K, V> {
     map: RwLock<HashMap<K, V>>,
@@ -167,8 +183,7 @@ impl<K: Eq + core::hash::Hash, V: Clone> Default for KeyedCache<K, V> {
 impl<K: Eq + core::hash::Hash, V: Clone> KeyedCache<K, V> {
     pub fn get<Q>(&self, k: &Q) -> Option<V>
     where
-        K: core::borrow::Borrow<Q>,
-        Q: Eq + core::hash::Hash + ?Sized,
+        Q: hashbrown::Equivalent<K> + core::hash::Hash + ?Sized,
     {
         self.map.read().get(k).cloned()
     }
@@ -302,5 +317,20 @@ mod tests {
         assert_eq!(c.get(&1), Some(0x1000));
         c.flush();
         assert!(c.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod sym_key_tests {
+    use super::*;
+
+    #[test]
+    fn borrowed_symbol_key_finds_owned_entries() {
+        let c: KeyedCache<(String, u64, u64), u64> = KeyedCache::default();
+        c.insert(("init_task".to_owned(), 0, 0), 0x1234);
+        c.insert(("init_task".to_owned(), 5, 0), 0x5678);
+        assert_eq!(c.get(&SymKey("init_task", 0, 0)), Some(0x1234));
+        assert_eq!(c.get(&SymKey("init_task", 5, 0)), Some(0x5678));
+        assert_eq!(c.get(&SymKey("init_tas", 0, 0)), None);
     }
 }

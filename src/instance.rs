@@ -489,12 +489,11 @@ impl Vmi {
 
     /// Kernel symbol to virtual address, through the symbol cache.
     pub fn ksym2v(&self, symbol: &str) -> Result<u64> {
-        let key = (symbol.to_owned(), 0u64, 0u64);
-        if let Some(va) = self.caches.sym.get(&key) {
+        if let Some(va) = self.caches.sym.get(&crate::cache::SymKey(symbol, 0, 0)) {
             return Ok(va);
         }
         let va = self.require_os()?.ksym2v(self, symbol)?;
-        self.caches.sym.insert(key, va);
+        self.caches.sym.insert((symbol.to_owned(), 0, 0), va);
         Ok(va)
     }
 
@@ -702,6 +701,21 @@ impl Vmi {
         Ok(u32::from_le_bytes(b))
     }
 
+    /// Calls `f` with the NUL-terminated string at `access` (without the
+    /// NUL). A string inside one mapped page is handed over in place;
+    /// others go through [`Vmi::read_cstr`].
+    pub fn with_cstr<R>(&self, access: &Access<'_>, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        let (root, start, mode) = self.resolve(access)?;
+        let pa = self.locate(root, start, mode, access.nested)?;
+        if let Some(s) = self.driver.page_slice(pa) {
+            if let Some(nul) = s.iter().position(|&b| b == 0) {
+                return Ok(f(&s[..nul]));
+            }
+        }
+        let owned = self.read_cstr(access)?;
+        Ok(f(&owned))
+    }
+
     /// Reads a NUL-terminated byte string (without the NUL). Like upstream,
     /// a string cut short by an unreadable page returns what was read; a
     /// failure on the very first byte is an error.
@@ -712,13 +726,20 @@ impl Vmi {
         let mut page = [0u8; PAGE_SIZE as usize];
         loop {
             let n = (PAGE_SIZE - (addr & (PAGE_SIZE - 1))) as usize;
-            let chunk = &mut page[..n];
-            let res = self
-                .locate(root, addr, mode, access.nested)
-                .and_then(|pa| self.read_phys_chunk(pa, chunk));
-            if let Err(e) = res {
-                return if out.is_empty() { Err(e) } else { Ok(out) };
-            }
+            let pa = match self.locate(root, addr, mode, access.nested) {
+                Ok(pa) => pa,
+                Err(e) => return if out.is_empty() { Err(e) } else { Ok(out) },
+            };
+            // Mapped sources are searched in place: no page copy.
+            let chunk: &[u8] = match self.driver.page_slice(pa) {
+                Some(s) if s.len() >= n => &s[..n],
+                _ => {
+                    if let Err(e) = self.driver.read_phys(pa, &mut page[..n]) {
+                        return if out.is_empty() { Err(e) } else { Ok(out) };
+                    }
+                    &page[..n]
+                }
+            };
             if let Some(nul) = chunk.iter().position(|&b| b == 0) {
                 out.extend_from_slice(&chunk[..nul]);
                 return Ok(out);
