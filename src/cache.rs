@@ -3,7 +3,7 @@
 //! direct-mapped table of seqlocked slots), the keyed caches sit behind
 //! `parking_lot` read-write locks.
 
-use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use hashbrown::HashMap;
 use parking_lot::RwLock;
 
@@ -13,14 +13,15 @@ const V2P_BITS: u32 = 16;
 const V2P_SLOTS: usize = 1 << V2P_BITS;
 const GEN_MASK: u64 = PAGE_SIZE - 1;
 
-/// One slot: `seq` is odd while a writer updates it. `key` holds the 4 KiB
-/// virtual page with the cache generation in its low 12 bits, so a global
-/// flush is one increment.
+/// One slot: `seq` is odd while a writer updates it. `generation` is the
+/// cache generation the entry was written in, so a global flush is one
+/// increment (64 bits: it never wraps).
 #[derive(Default)]
 struct Slot {
     seq: AtomicU64,
     key: AtomicU64,
     dtb: AtomicU64,
+    generation: AtomicU64,
     /// Physical 4 KiB frame | 1 (valid bit); 0 means empty.
     frame: AtomicU64,
 }
@@ -28,7 +29,7 @@ struct Slot {
 /// Virtual-to-physical cache keyed by (page table, virtual page).
 pub struct V2pCache {
     slots: Box<[Slot]>,
-    generation: AtomicU32,
+    generation: AtomicU64,
 }
 
 impl Default for V2pCache {
@@ -45,7 +46,7 @@ impl V2pCache {
             .into_boxed_slice();
         V2pCache {
             slots,
-            generation: AtomicU32::new(1),
+            generation: AtomicU64::new(1),
         }
     }
 
@@ -60,11 +61,6 @@ impl V2pCache {
         (h >> (64 - V2P_BITS)) as usize
     }
 
-    #[inline]
-    fn tagged(&self, vpage: u64) -> u64 {
-        vpage | (self.generation.load(Ordering::Relaxed) as u64 & GEN_MASK)
-    }
-
     /// Physical address of `va` under `dtb`, if cached.
     #[inline]
     pub fn get(&self, dtb: u64, va: u64) -> Option<u64> {
@@ -76,12 +72,17 @@ impl V2pCache {
         }
         let key = slot.key.load(Ordering::Relaxed);
         let sdtb = slot.dtb.load(Ordering::Relaxed);
+        let gen = slot.generation.load(Ordering::Relaxed);
         let frame = slot.frame.load(Ordering::Relaxed);
         fence(Ordering::Acquire);
         if slot.seq.load(Ordering::Relaxed) != s1 {
             return None;
         }
-        if frame & 1 == 0 || key != self.tagged(vpage) || sdtb != dtb {
+        if frame & 1 == 0
+            || key != vpage
+            || sdtb != dtb
+            || gen != self.generation.load(Ordering::Relaxed)
+        {
             return None;
         }
         Some((frame & !GEN_MASK) | (va & GEN_MASK))
@@ -102,24 +103,17 @@ impl V2pCache {
             return;
         }
         fence(Ordering::Release);
-        slot.key.store(self.tagged(vpage), Ordering::Relaxed);
+        slot.key.store(vpage, Ordering::Relaxed);
         slot.dtb.store(dtb, Ordering::Relaxed);
+        slot.generation
+            .store(self.generation.load(Ordering::Relaxed), Ordering::Relaxed);
         slot.frame.store((pa & !GEN_MASK) | 1, Ordering::Relaxed);
         slot.seq.store(s + 2, Ordering::Release);
     }
 
     /// Forgets every entry.
     pub fn flush_all(&self) {
-        let next = self
-            .generation
-            .fetch_add(1, Ordering::AcqRel)
-            .wrapping_add(1);
-        if next as u64 & GEN_MASK == 0 {
-            // The 12-bit generation wrapped: entries from 4096 flushes ago
-            // would look current again, so clear them for real.
-            self.clear_where(|_| true);
-            self.generation.fetch_add(1, Ordering::AcqRel);
-        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Forgets the entries of one page table (upstream silently ignores the
@@ -167,41 +161,58 @@ impl hashbrown::Equivalent<(String, u64, u64)> for SymKey<'_> {
     }
 }
 
-/// A thread-safe map cache with `add`/`get`/`flush`.
+/// A thread-safe map cache. An atomic entry count lets lookups in an empty
+/// cache (the common case: most are only filled by `vmi_*cache_add`)
+/// return without touching the lock.
 pub struct KeyedCache<K, V> {
     map: RwLock<HashMap<K, V>>,
+    len: AtomicUsize,
 }
 
 impl<K: Eq + core::hash::Hash, V: Clone> Default for KeyedCache<K, V> {
     fn default() -> Self {
         KeyedCache {
             map: RwLock::new(HashMap::new()),
+            len: AtomicUsize::new(0),
         }
     }
 }
 
 impl<K: Eq + core::hash::Hash, V: Clone> KeyedCache<K, V> {
+    #[inline]
     pub fn get<Q>(&self, k: &Q) -> Option<V>
     where
         Q: hashbrown::Equivalent<K> + core::hash::Hash + ?Sized,
     {
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         self.map.read().get(k).cloned()
     }
 
     pub fn insert(&self, k: K, v: V) {
-        self.map.write().insert(k, v);
+        let mut m = self.map.write();
+        m.insert(k, v);
+        self.len.store(m.len(), Ordering::Release);
     }
 
     pub fn flush(&self) {
-        self.map.write().clear();
+        if self.len.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let mut m = self.map.write();
+        m.clear();
+        self.len.store(0, Ordering::Release);
     }
 
     pub fn retain(&self, f: impl FnMut(&K, &mut V) -> bool) {
-        self.map.write().retain(f);
+        let mut m = self.map.write();
+        m.retain(f);
+        self.len.store(m.len(), Ordering::Release);
     }
 
     pub fn len(&self) -> usize {
-        self.map.read().len()
+        self.len.load(Ordering::Acquire)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -274,13 +285,15 @@ mod tests {
     }
 
     #[test]
-    fn v2p_generation_wrap_really_clears() {
+    fn v2p_many_flushes_never_revive_old_entries() {
         let c = V2pCache::new();
         c.insert(7, 0x4000, 0x9000);
-        for _ in 0..(GEN_MASK + 2) {
+        for _ in 0..10_000 {
             c.flush_all();
+            assert_eq!(c.get(7, 0x4000), None);
         }
-        assert_eq!(c.get(7, 0x4000), None);
+        c.insert(7, 0x4000, 0xa000);
+        assert_eq!(c.get(7, 0x4000), Some(0xa000));
     }
 
     #[test]

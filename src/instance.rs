@@ -492,9 +492,9 @@ impl Vmi {
         if let Some(va) = self.caches.sym.get(&crate::cache::SymKey(symbol, 0, 0)) {
             return Ok(va);
         }
-        let va = self.require_os()?.ksym2v(self, symbol)?;
-        self.caches.sym.insert((symbol.to_owned(), 0, 0), va);
-        Ok(va)
+        // OS layers answer from an in-memory index, as fast as the cache
+        // would; the cache holds what callers add with vmi_symcache_add.
+        self.require_os()?.ksym2v(self, symbol)
     }
 
     /// Virtual address to kernel symbol (exact match).

@@ -16,8 +16,17 @@ fn linux_instance(g: &guest_support::Guest, offsets: [u64; 5]) -> Vmi {
     let mut vmi = Vmi::open_file(&g.mem_raw(), false).expect("open image");
     let mut c = Config::new();
     c.insert("ostype", Value::Str("Linux".into()));
-    c.insert("sysmap", Value::Str(g.system_map_path().to_string_lossy().into_owned()));
-    let keys = ["linux_tasks", "linux_mm", "linux_pid", "linux_name", "linux_pgd"];
+    c.insert(
+        "sysmap",
+        Value::Str(g.system_map_path().to_string_lossy().into_owned()),
+    );
+    let keys = [
+        "linux_tasks",
+        "linux_mm",
+        "linux_pid",
+        "linux_name",
+        "linux_pgd",
+    ];
     for (k, v) in keys.iter().zip(offsets) {
         c.insert(*k, Value::Num(v));
     }
@@ -32,7 +41,10 @@ fn task_offsets(name: &str) -> [u64; 5] {
     let file = guest_support::guests_root().join(name).join("offsets.txt");
     if !file.exists() {
         let ok = std::process::Command::new("bash")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/guests/offsets.sh"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/guests/offsets.sh"
+            ))
             .arg(name)
             .status()
             .map(|s| s.success())
@@ -46,21 +58,36 @@ fn task_offsets(name: &str) -> [u64; 5] {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or_else(|| panic!("{k} missing in {}", file.display()))
     };
-    ["linux_tasks", "linux_mm", "linux_pid", "linux_name", "linux_pgd"].map(get)
+    [
+        "linux_tasks",
+        "linux_mm",
+        "linux_pid",
+        "linux_name",
+        "linux_pgd",
+    ]
+    .map(get)
 }
 
 #[test]
 fn readers_and_a_flusher_agree_with_a_single_thread() {
     if !guest_support::guest_built("x86_64") {
-        assert!(!guest_support::guests_required(), "guest image x86_64 is required but not built");
+        assert!(
+            !guest_support::guests_required(),
+            "guest image x86_64 is required but not built"
+        );
         eprintln!("skipped: guest image x86_64 not built (tests/guests/make-guest.sh x86_64)");
         return;
     }
     let g = guest_support::Guest::load("x86_64").expect("guest");
     let vmi = Arc::new(linux_instance(&g, task_offsets("x86_64")));
     let text = vmi.ksym2v("_text").expect("_text");
-    let vas: Vec<u64> = (0..2048u64).map(|i| text + i * 4096 + (i * 72) % 4096 / 8 * 8).collect();
-    let expected: Vec<u64> = vas.iter().map(|&va| vmi.read_u64(&Access::pid(0, va)).expect("read")).collect();
+    let vas: Vec<u64> = (0..2048u64)
+        .map(|i| text + i * 4096 + (i * 72) % 4096 / 8 * 8)
+        .collect();
+    let expected: Vec<u64> = vas
+        .iter()
+        .map(|&va| vmi.read_u64(&Access::pid(0, va)).expect("read"))
+        .collect();
     let procs_expected = vmi.os().unwrap().processes(&vmi).expect("processes");
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -82,7 +109,9 @@ fn readers_and_a_flusher_agree_with_a_single_thread() {
             std::thread::spawn(move || {
                 for round in 0..20 {
                     for (i, &va) in vas.iter().enumerate().skip(t) {
-                        let got = vmi.read_u64(&Access::pid(0, va)).expect("read under flushing");
+                        let got = vmi
+                            .read_u64(&Access::pid(0, va))
+                            .expect("read under flushing");
                         assert_eq!(got, expected[i], "thread {t} round {round} va {va:#x}");
                     }
                 }
@@ -93,7 +122,11 @@ fn readers_and_a_flusher_agree_with_a_single_thread() {
         let vmi = Arc::clone(&vmi);
         std::thread::spawn(move || {
             for _ in 0..50 {
-                let p = vmi.os().unwrap().processes(&vmi).expect("processes under flushing");
+                let p = vmi
+                    .os()
+                    .unwrap()
+                    .processes(&vmi)
+                    .expect("processes under flushing");
                 assert_eq!(p, procs_expected);
             }
         })
