@@ -3,7 +3,6 @@
 //! read must give the same bytes as a single-threaded read beforehand.
 
 #[path = "guests/support.rs"]
-#[allow(dead_code)]
 mod guest_support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
