@@ -641,6 +641,22 @@ impl Vmi {
             return self.read_pa(start, buf);
         }
         let nested = access.nested;
+        // Fast path: small reads inside one page (struct fields, pointers).
+        if (start & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE {
+            let r = self
+                .locate(root, start, mode, nested)
+                .and_then(|pa| self.read_phys_chunk(pa, buf));
+            return match r {
+                Ok(()) => Transfer {
+                    bytes: buf.len(),
+                    error: None,
+                },
+                Err(e) => Transfer {
+                    bytes: 0,
+                    error: Some(e),
+                },
+            };
+        }
         self.transfer_pages(start, buf.len(), |va, range| {
             let pa = self.locate(root, va, mode, nested)?;
             self.read_phys_chunk(pa, &mut buf[range])
