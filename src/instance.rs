@@ -642,7 +642,8 @@ impl Vmi {
         }
         let nested = access.nested;
         // Fast path: small reads inside one page (struct fields, pointers).
-        if (start & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE {
+        // An empty read touches no page and succeeds, as upstream.
+        if !buf.is_empty() && (start & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE {
             let r = self
                 .locate(root, start, mode, nested)
                 .and_then(|pa| self.read_phys_chunk(pa, buf));
