@@ -339,7 +339,7 @@ impl Btf {
                         Kind::Enum | Kind::FuncProto => 8,
                         _ => 12,
                     };
-                    if off.checked_add(n * stride).map_or(true, |end| end > len) {
+                    if off.checked_add(n * stride).is_none_or(|end| end > len) {
                         return Err(bad("btf: member list runs past type section"));
                     }
                     rec.a = self.items.len() as u32;

@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 use index::NameIndex;
 
 pub mod btf;
+pub mod isf_export;
 
 pub use decompress::{decompress, MAX_DECOMPRESSED};
 pub use json::{from_isf, from_json, from_rekall, load_json_profile, JsonKind};
