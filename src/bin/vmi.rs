@@ -182,7 +182,7 @@ fn run(args: Args) -> Result<(), String> {
             };
             let f = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
             let mut w = std::io::BufWriter::new(f);
-            vmi::profile::isf_export::write_isf(os.profile(), &opts, &mut w)
+            vmi::profile::isf_export::write_isf(&os.export_profile(&vmi), &opts, &mut w)
                 .map_err(|e| format!("{out}: {e}"))?;
             std::io::Write::flush(&mut w).map_err(|e| format!("{out}: {e}"))?;
         }

@@ -618,6 +618,30 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         ms(t3)
     );
 
+    // Name what was found without a symbol, so the profile (and an ISF
+    // exported from it) is complete: the kernel's table when it lies in the
+    // image, and the banner right before the kallsyms tables.
+    let in_image = |pa: u64| (image.start..image.end).contains(&pa);
+    let to_link = |pa: u64| anchor_va.wrapping_add(pa.wrapping_sub(apa)).wrapping_sub(slide);
+    if in_image(kpgd) {
+        let name = match family {
+            Family::X86_64 => "init_top_pgt",
+            _ => "swapper_pg_dir",
+        };
+        if profile.symbol(name).is_none() {
+            profile.add_symbol(name, to_link(kpgd), b'D');
+        }
+    }
+    if profile.symbol("linux_banner").is_none() {
+        if let Some(&h) = hits
+            .iter()
+            .filter(|&&h| h < tables_pa && tables_pa - h < 4096 && in_image(h))
+            .max()
+        {
+            profile.add_symbol("linux_banner", to_link(h), b'D');
+        }
+    }
+
     let location = KernelLocation {
         mode,
         paging: tables.ctx(kpgd),
@@ -649,6 +673,7 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
                 "linux: init_task at {t:#x} from a search of the image for comm \"swapper/0\", pid 0 and a task list linking back ({:.1} ms)",
                 ms(t4)
             );
+            d.profile.add_symbol("init_task", t.wrapping_sub(slide), b'D');
         }
     }
     log_info!("linux: discovery done in {:.1} ms", ms(t0));

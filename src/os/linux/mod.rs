@@ -357,6 +357,27 @@ impl LinuxOs {
         }
     }
 
+    /// The full profile plus the addresses the layer found by searching
+    /// (module list head, printk ringbuffer), for export: an ISF written
+    /// from it works without any search.
+    pub fn export_profile(&self, vmi: &Vmi) -> Profile {
+        let mut p = self.profile().clone();
+        let slide = self.location.slide;
+        if p.symbol("modules").is_none() {
+            if let Ok(layout) = ModuleLayout::from_types(self.types(), self.ptr_width()) {
+                if let Ok(h) = self.modules_head(vmi, &layout) {
+                    p.add_symbol("modules", h.wrapping_sub(slide), b'd');
+                }
+            }
+        }
+        if p.symbol("prb").is_none() && p.symbol("printk_rb_static").is_none() {
+            if let Ok(r) = self.ring(vmi) {
+                p.add_symbol("printk_rb_static", r.wrapping_sub(slide), b'd');
+            }
+        }
+        p
+    }
+
     /// Structure layouts: the profile's, else the kernel's BTF.
     pub fn types(&self) -> Types<'_> {
         Types::new(&self.profile, self.btf.as_ref())
@@ -404,31 +425,34 @@ impl LinuxOs {
         ))
     }
 
+    /// Running address of the `struct printk_ringbuffer` in use.
+    fn ring(&self, vmi: &Vmi) -> Result<u64> {
+        let kpgd = self.location.kpgd;
+        if let Some(p) = self.running("prb") {
+            return vmi.read_addr(&Access::dtb(kpgd, p));
+        }
+        if let Some(s) = self.running("printk_rb_static") {
+            return Ok(s);
+        }
+        let layout = RingLayout::from_types(self.types())?;
+        let found = *self.ring.get_or_init(|| {
+            let (bytes, va) = self.image_bytes(vmi)?;
+            let r = dmesg::find_ring(vmi, kpgd, &bytes, va, &layout, self.ptr_width());
+            if let Some(r) = r {
+                log_info!("linux: printk ringbuffer at {r:#x}, found by searching the kernel image");
+            }
+            r
+        });
+        found.ok_or(Error::NotFound(
+            "printk ringbuffer (no `prb` symbol; none found in the kernel image)",
+        ))
+    }
+
     /// The kernel log, oldest record first.
     pub fn dmesg(&self, vmi: &Vmi) -> Result<Vec<LogRecord>> {
         let layout = RingLayout::from_types(self.types())?;
-        let kpgd = self.location.kpgd;
-        let w = self.ptr_width();
-        let rb = if let Some(p) = self.running("prb") {
-            vmi.read_addr(&Access::dtb(kpgd, p))?
-        } else if let Some(s) = self.running("printk_rb_static") {
-            s
-        } else {
-            let found = *self.ring.get_or_init(|| {
-                let (bytes, va) = self.image_bytes(vmi)?;
-                let r = dmesg::find_ring(vmi, kpgd, &bytes, va, &layout, w);
-                if let Some(r) = r {
-                    log_info!(
-                        "linux: printk ringbuffer at {r:#x}, found by searching the kernel image"
-                    );
-                }
-                r
-            });
-            found.ok_or(Error::NotFound(
-                "printk ringbuffer (no `prb` symbol; none found in the kernel image)",
-            ))?
-        };
-        dmesg::read_ring(vmi, kpgd, rb, &layout, w)
+        let rb = self.ring(vmi)?;
+        dmesg::read_ring(vmi, self.location.kpgd, rb, &layout, self.ptr_width())
     }
 }
 
