@@ -151,6 +151,15 @@ impl Profile {
         true
     }
 
+    /// Makes room for `additional` more symbols (bulk loaders call this
+    /// first to avoid repeated rehashing).
+    pub fn reserve_symbols(&mut self, additional: usize) {
+        self.symbols.reserve(additional);
+        let symbols = &self.symbols;
+        self.symbol_index
+            .reserve(additional, |i| &symbols[i as usize].name);
+    }
+
     /// The address of `name`: one hash lookup.
     pub fn symbol(&self, name: &str) -> Option<u64> {
         self.symbol_entry(name).map(|s| s.address)

@@ -98,20 +98,39 @@ fn ms(t: std::time::Instant) -> f64 {
 /// Finds the kallsyms tables in a window starting at a banner hit, trying
 /// each hit as the scan reaches it. Returns the table, the window's
 /// physical start and the banner hits inside the window.
-fn find_kallsyms(mem: &dyn PhysicalMemory) -> Result<(Kallsyms, u64, Vec<u64>)> {
-    let ranges = mem.ranges().to_vec();
+fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsyms, u64, Vec<u64>)> {
+    // Near the code the vCPU runs first (the banner and tables follow the
+    // kernel text), then everywhere.
+    if let Some(pc) = hint {
+        let near = physscan::clip(
+            mem.ranges(),
+            pc.saturating_sub(IMAGE_SPAN),
+            pc.saturating_add(IMAGE_SPAN),
+        );
+        if let Ok(r) = find_kallsyms_in(mem, &near) {
+            return Ok(r);
+        }
+    }
+    find_kallsyms_in(mem, mem.ranges())
+}
+
+fn find_kallsyms_in(
+    mem: &dyn PhysicalMemory,
+    ranges: &[PhysRange],
+) -> Result<(Kallsyms, u64, Vec<u64>)> {
+    let all = mem.ranges();
     let mut last_start: Option<u64> = None;
     let mut any = false;
     let mut result: Option<(Kallsyms, u64, Vec<u64>)> = None;
     let mut failure: Option<Error> = None;
-    physscan::find_all(mem, &ranges, BANNER, MAX_BANNER_HITS, |h| {
+    physscan::find_all(mem, ranges, BANNER, MAX_BANNER_HITS, |h| {
         any = true;
         let start = h & !(PAGE_SIZE - 1);
         if last_start.is_some_and(|l| start < l + HIT_SKIP) {
             return true;
         }
         last_start = Some(start);
-        let Some(r) = ranges.iter().find(|r| r.start <= h && h < r.end) else {
+        let Some(r) = all.iter().find(|r| r.start <= h && h < r.end) else {
             return true;
         };
         let end = (start + KALLSYMS_WINDOW).min(r.end);
@@ -502,7 +521,20 @@ fn scan_init_task(
 pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
     let t0 = std::time::Instant::now();
     let mem: &dyn PhysicalMemory = vmi.driver();
-    let (ks, win, hits) = find_kallsyms(mem)?;
+    let reg_mode =
+        Some(vmi.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None));
+    let reg_root = super::register_hints(vmi).0;
+    // Where the vCPU executes, physically, if the source has registers.
+    let pc_pa = reg_root.zip(reg_mode).and_then(|(root, m)| {
+        let pc = vmi
+            .get_reg(crate::driver::Reg::Rip, 0)
+            .or_else(|_| vmi.get_reg(crate::driver::Reg::Pc, 0))
+            .ok()?;
+        vmi.pagetable_lookup_extended(root, pc, m)
+            .ok()
+            .map(|t| t.pa)
+    });
+    let (ks, win, hits) = find_kallsyms(mem, pc_pa)?;
     let family = family_of(&ks);
     let tables_pa = win + ks.locations().addresses.min(ks.locations().names) as u64;
     log_info!(
@@ -529,7 +561,6 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         template,
         family,
     };
-    let reg_root = super::register_hints(vmi).0;
     let modes: Vec<PageMode> = match reg_mode
         .or(Some(config.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None)))
     {
@@ -622,7 +653,11 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
     // exported from it) is complete: the kernel's table when it lies in the
     // image, and the banner right before the kallsyms tables.
     let in_image = |pa: u64| (image.start..image.end).contains(&pa);
-    let to_link = |pa: u64| anchor_va.wrapping_add(pa.wrapping_sub(apa)).wrapping_sub(slide);
+    let to_link = |pa: u64| {
+        anchor_va
+            .wrapping_add(pa.wrapping_sub(apa))
+            .wrapping_sub(slide)
+    };
     if in_image(kpgd) {
         let name = match family {
             Family::X86_64 => "init_top_pgt",
@@ -673,7 +708,8 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
                 "linux: init_task at {t:#x} from a search of the image for comm \"swapper/0\", pid 0 and a task list linking back ({:.1} ms)",
                 ms(t4)
             );
-            d.profile.add_symbol("init_task", t.wrapping_sub(slide), b'D');
+            d.profile
+                .add_symbol("init_task", t.wrapping_sub(slide), b'D');
         }
     }
     log_info!("linux: discovery done in {:.1} ms", ms(t0));

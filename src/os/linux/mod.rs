@@ -77,11 +77,19 @@ fn load_sources(config: &Config) -> Result<Sources> {
         None => Profile::new(profile::ProfileSource::SystemMap),
     };
     if let Some(p) = &sysmap_path {
-        let map = profile::from_system_map_path(std::path::Path::new(p))?;
-        log_info!("linux: {} symbols from System.map {p}", map.symbol_count());
+        // A profile with symbols wins; otherwise the map is the profile.
         if profile.symbol_count() == 0 {
-            for s in map.symbols() {
-                profile.add_symbol_entry(s.clone());
+            let map = profile::from_system_map_path(std::path::Path::new(p))?;
+            log_info!("linux: {} symbols from System.map {p}", map.symbol_count());
+            let types_from = std::mem::replace(&mut profile, map);
+            for s in types_from.structs() {
+                profile.add_struct(s.clone());
+            }
+            for e in types_from.enums() {
+                profile.add_enum(e.clone());
+            }
+            for b in types_from.base_types() {
+                profile.add_base_type(b.clone());
             }
         }
     }
@@ -156,7 +164,14 @@ impl LinuxOs {
     }
 
     fn from_profile(vmi: &Vmi, config: &Config) -> Result<LinuxOs> {
+        let t = std::time::Instant::now();
         let src = load_sources(config)?;
+        log_info!(
+            "linux: {} symbols loaded in {:.1} ms",
+            src.profile.symbol_count(),
+            t.elapsed().as_secs_f64() * 1e3
+        );
+        let t = std::time::Instant::now();
         let (reg_root, reg_mode) = register_hints(vmi);
         let cfg_mode =
             Some(config.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None));
@@ -167,12 +182,13 @@ impl LinuxOs {
         };
         let location = locate::locate(vmi, &src.profile, hints)?;
         log_info!(
-            "linux: kernel at pa {:#x}, slide {:#x}, kpgd {:#x}, mode {:?} ({})",
+            "linux: kernel at pa {:#x}, slide {:#x}, kpgd {:#x}, mode {:?} ({}; {:.1} ms)",
             location.text_pa,
             location.slide,
             location.kpgd,
             location.mode,
-            location.method
+            location.method,
+            t.elapsed().as_secs_f64() * 1e3
         );
         let mut btf = None;
         let offsets = match TaskOffsets::resolve(Some(config), Types::new(&src.profile, None)) {
@@ -439,7 +455,9 @@ impl LinuxOs {
             let (bytes, va) = self.image_bytes(vmi)?;
             let r = dmesg::find_ring(vmi, kpgd, &bytes, va, &layout, self.ptr_width());
             if let Some(r) = r {
-                log_info!("linux: printk ringbuffer at {r:#x}, found by searching the kernel image");
+                log_info!(
+                    "linux: printk ringbuffer at {r:#x}, found by searching the kernel image"
+                );
             }
             r
         });
