@@ -348,17 +348,20 @@ impl Search<'_> {
         if self.family == Family::X86_32 {
             let apa = self.anchor_va.wrapping_sub(X86_32_PAGE_OFFSET);
             let how = "_text minus the x86-32 PAGE_OFFSET 0xc0000000";
+            // CR3 is often a process's table; the kernel's own lies in
+            // the image, so the scan comes before the register.
             let (root, mode, table_how) = if let Some((r, m)) = self.symbol_root(apa) {
                 (r, m, SYM)
-            } else if let Some((r, m)) =
-                self.known_root.filter(|&(r, m)| self.maps_image(m, r, apa))
-            {
-                (r, m, REG)
-            } else {
-                let (r, m, _) = self.scan(&near, Some(apa)).ok_or(Error::NotFound(
-                    "kernel page tables (no table near the kernel image maps it)",
-                ))?;
+            } else if let Some((r, m, _)) = self.scan(&near, Some(apa)) {
                 (r, m, SCAN)
+            } else {
+                let (r, m) = self
+                    .known_root
+                    .filter(|&(r, m)| self.maps_image(m, r, apa))
+                    .ok_or(Error::NotFound(
+                        "kernel page tables (no table near the kernel image maps it)",
+                    ))?;
+                (r, m, REG)
             };
             return Ok(Found {
                 anchor_pa: apa,
@@ -400,9 +403,15 @@ impl Search<'_> {
         if let Some((r, m)) = self.known_root {
             if let Ok(t) = paging::translate(mem, m, &self.tables.ctx(r), self.anchor_va) {
                 if self.maps_image(m, r, t.pa) {
+                    // TTBR1 is the kernel's table; an x86 CR3 may be a
+                    // process's, so look for the kernel's in the image.
                     let (root, mode, table_how) = match self.symbol_root(t.pa) {
                         Some((sr, sm)) => (sr, sm, SYM),
-                        None => (r, m, REG),
+                        None if self.family == Family::Arm64 => (r, m, REG),
+                        None => match self.scan(&near, Some(t.pa)) {
+                            Some((sr, sm, _)) => (sr, sm, SCAN),
+                            None => (r, m, REG),
+                        },
                     };
                     return Ok(Found {
                         anchor_pa: t.pa,

@@ -190,21 +190,22 @@ impl LinuxOs {
             location.method,
             t.elapsed().as_secs_f64() * 1e3
         );
-        let mut btf = None;
-        let offsets = match TaskOffsets::resolve(Some(config), Types::new(&src.profile, None)) {
-            Ok(o) => {
-                log_info!("linux: task offsets from the config / profile");
-                o
-            }
-            Err(e) => {
-                // A bare System.map: the kernel's own BTF may have the types.
-                btf = Self::btf_from_memory(vmi, &src.profile, &location);
-                if btf.is_none() {
-                    return Err(e);
-                }
-                TaskOffsets::resolve(Some(config), Types::new(&src.profile, btf.as_ref()))?
-            }
+        // A bare System.map has no types: the kernel's own BTF (at
+        // __start_BTF) supplies them when the kernel has one.
+        let btf = if src.profile.structs().len() == 0 {
+            Self::btf_from_memory(vmi, &src.profile, &location)
+        } else {
+            None
         };
+        let offsets = TaskOffsets::resolve(Some(config), Types::new(&src.profile, btf.as_ref()))?;
+        log_info!(
+            "linux: task offsets from {}",
+            if btf.is_some() {
+                "the config / BTF"
+            } else {
+                "the config / profile"
+            }
+        );
         let init_task = config
             .get_u64("linux_init_task")
             .or_else(|| src.profile.symbol("init_task"))
