@@ -89,8 +89,16 @@ fn parse_args() -> Result<Args, String> {
             }
         }
     } else if config.is_empty() {
-        if let Ok(c) = vmi::config::load_global_entry(&name) {
-            config = c;
+        // A global libvmi.conf entry for this image, if there is a file at
+        // all (without one the kernel is read from the image itself).
+        let found = vmi::config::SearchPaths::from_process()
+            .candidates()
+            .into_iter()
+            .find(|p| p.is_file());
+        if let Some(f) = found {
+            if let Ok(c) = vmi::config::load_entry(&f, &name) {
+                config = c;
+            }
         }
     }
     if !config.contains_key("ostype") {

@@ -16,6 +16,10 @@ const MAX_SIZE_BITS: u32 = 25;
 /// The kernel sizes the descriptor ring from the text ring: one descriptor
 /// per 2^PRB_AVGBITS bytes of text (5.10+).
 const PRB_AVGBITS: u32 = 5;
+/// Most bytes one ring read may pull in (descriptors + infos + text).
+const MAX_RING_BYTES: u64 = 128 << 20;
+/// Candidate rings examined by the image search.
+const MAX_CANDIDATES: u32 = 32;
 
 /// One log record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,6 +114,11 @@ pub fn read_ring(
     let data = vmi.read_addr(&at(l.data))?;
     let count = 1u64 << count_bits;
     let size = 1u64 << size_bits;
+    if count * (l.desc_size + l.info_size) + size > MAX_RING_BYTES {
+        return Err(Error::Malformed(
+            "printk ringbuffer larger than any kernel's",
+        ));
+    }
     let bulk = |va: u64, len: u64| -> Result<Vec<u8>> {
         let mut v = vec![0u8; len as usize];
         vmi.read(&Access::dtb(kpgd, va), &mut v).into_result()?;
@@ -200,7 +209,7 @@ pub fn find_ring(
                 p >= 0xc000_0000
             }
     };
-    while off + 256 <= image.len() && tried < 256 {
+    while off + 256 <= image.len() && tried < MAX_CANDIDATES {
         let cb = le(image, off as u64 + l.count_bits, 4).unwrap_or(0) as u32;
         let sb = le(image, off as u64 + l.size_bits, 4).unwrap_or(0) as u32;
         let ptrs_ok = [l.descs, l.infos, l.data]
@@ -220,4 +229,25 @@ pub fn find_ring(
         off += w;
     }
     best.map(|(_, va)| va)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_look_like_dmesg() {
+        let r = LogRecord {
+            seq: 0,
+            ts_nsec: 2_421_294_123,
+            text: "tsc: Refined".into(),
+        };
+        assert_eq!(r.line(), "[    2.421294] tsc: Refined");
+        let r = LogRecord {
+            seq: 1,
+            ts_nsec: 0,
+            text: String::new(),
+        };
+        assert_eq!(r.line(), "[    0.000000] ");
+    }
 }

@@ -11,6 +11,8 @@ use crate::os::Module;
 
 /// More modules than any kernel loads; bounds a corrupted list.
 pub const MAX_MODULES: usize = 1 << 14;
+/// Plausible list heads the image search walks before giving up.
+const MAX_CANDIDATES: usize = 64;
 
 /// Where the fields of `struct module` are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,8 +114,9 @@ pub fn find_head(
         0xc000_0000
     };
     let outside = |v: u64| v >= kernel_half && !(image_va..image_end).contains(&v);
+    let mut tried = 0usize;
     let mut off = 0usize;
-    while off + 2 * w <= image.len() {
+    while off + 2 * w <= image.len() && tried < MAX_CANDIDATES {
         let next = read(&image[off..]);
         let prev = read(&image[off + w..]);
         let plausible = outside(next)
@@ -121,6 +124,7 @@ pub fn find_head(
             && next.wrapping_sub(l.list) % 64 == 0
             && prev.wrapping_sub(l.list) % 64 == 0;
         if plausible {
+            tried += 1;
             let head = image_va.wrapping_add(off as u64);
             if let Ok(mods) = walk(vmi, kpgd, head, l) {
                 let back = vmi
@@ -134,4 +138,19 @@ pub fn find_head(
         off += w;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names_are_checked() {
+        assert_eq!(module_name(b"dummy\0\0\0").as_deref(), Some("dummy"));
+        assert_eq!(module_name(b"crc7\0garbage").as_deref(), Some("crc7"));
+        assert_eq!(module_name(b"\0dummy"), None);
+        assert_eq!(module_name(b"no terminator"), None);
+        assert_eq!(module_name(b"bad name\0"), None);
+        assert_eq!(module_name(b"bad\x01\0"), None);
+    }
 }
