@@ -4,12 +4,15 @@
 //!     vmi modules IMAGE [options]    loaded kernel modules
 //!     vmi dmesg   IMAGE [options]    the kernel log
 //!     vmi sym     IMAGE [options] NAME...   symbol addresses
+//!     vmi isf     IMAGE [options] OUT.json  the kernel's symbols and types
+//!                                           as a Volatility 3 ISF file
 //!     vmi dump    IMAGE [options] OUT       physical memory to a raw file
 //!
 //! Options: --sysmap FILE, --profile FILE (ISF or Rekall JSON), --config
 //! FILE [--entry NAME] (a libvmi.conf), --offsets tasks,mm,pid,name,pgd.
 //! With none of them the library looks for the global libvmi.conf entry
-//! named after the image.
+//! named after the image, and without one reads the kernel's own symbols
+//! (kallsyms) and types (BTF) from the image.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,7 +30,7 @@ struct Args {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: vmi <ps|modules|dmesg|sym|dump> IMAGE [--sysmap FILE] [--profile FILE] \
+        "usage: vmi <ps|modules|dmesg|sym|isf|dump> IMAGE [--sysmap FILE] [--profile FILE] \
          [--config FILE [--entry NAME]] [--offsets tasks,mm,pid,name,pgd] [ARGS...]"
     );
     ExitCode::from(2)
@@ -86,8 +89,16 @@ fn parse_args() -> Result<Args, String> {
             }
         }
     } else if config.is_empty() {
-        if let Ok(c) = vmi::config::load_global_entry(&name) {
-            config = c;
+        // A global libvmi.conf entry for this image, if there is a file at
+        // all (without one the kernel is read from the image itself).
+        let found = vmi::config::SearchPaths::from_process()
+            .candidates()
+            .into_iter()
+            .find(|p| p.is_file());
+        if let Some(f) = found {
+            if let Ok(c) = vmi::config::load_entry(&f, &name) {
+                config = c;
+            }
         }
     }
     if !config.contains_key("ostype") {
@@ -112,6 +123,13 @@ fn open_linux(args: &Args) -> Result<Vmi, String> {
     let mut vmi = open(args)?;
     LinuxOs::init(&mut vmi).map_err(|e| format!("Linux init failed: {e}"))?;
     Ok(vmi)
+}
+
+fn linux(vmi: &Vmi) -> Result<&LinuxOs, String> {
+    vmi.os()
+        .and_then(|o| o.as_any())
+        .and_then(|a| a.downcast_ref::<LinuxOs>())
+        .ok_or_else(|| "not a Linux guest".to_string())
 }
 
 fn run(args: Args) -> Result<(), String> {
@@ -148,6 +166,33 @@ fn run(args: Args) -> Result<(), String> {
                 .map(|m| format!("{:<24} {:#18x} {:>10}\n", m.name, m.base, m.size))
                 .collect();
             emit(&out);
+        }
+        "dmesg" => {
+            let vmi = open_linux(&args)?;
+            let recs = linux(&vmi)?.dmesg(&vmi).map_err(|e| e.to_string())?;
+            let out: String = recs.iter().map(|r| r.line() + "\n").collect();
+            emit(&out);
+        }
+        "isf" => {
+            let out = args.rest.first().ok_or("isf needs an output file")?;
+            let vmi = open_linux(&args)?;
+            let os = linux(&vmi)?;
+            let banner = vmi
+                .read_cstr(&vmi::instance::Access::ksym("linux_banner"))
+                .ok()
+                .map(|mut b| {
+                    b.push(0);
+                    b
+                });
+            let opts = vmi::profile::isf_export::IsfOptions {
+                banner: banner.as_deref(),
+                producer: None,
+            };
+            let f = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
+            let mut w = std::io::BufWriter::new(f);
+            vmi::profile::isf_export::write_isf(&os.export_profile(&vmi), &opts, &mut w)
+                .map_err(|e| format!("{out}: {e}"))?;
+            std::io::Write::flush(&mut w).map_err(|e| format!("{out}: {e}"))?;
         }
         "sym" => {
             let vmi = open_linux(&args)?;

@@ -59,6 +59,12 @@ pub trait OsLayer: Send + Sync {
         Err(Error::Unsupported("module list for this OS"))
     }
 
+    /// The concrete layer, for callers that need its own API (the Linux
+    /// layer's kernel log, profile, ...).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// Path of the profile the layer was built from, if any.
     fn profile_path(&self) -> Option<&str> {
         None

@@ -43,6 +43,14 @@ impl NameIndex {
         Ok(())
     }
 
+    /// Makes room for `additional` more names, given how to hash the ones
+    /// already present.
+    pub(crate) fn reserve<'a>(&mut self, additional: usize, name_of: impl Fn(u32) -> &'a str) {
+        let hasher = self.hasher;
+        self.table
+            .reserve(additional, |&i| hasher.hash_one(name_of(i)));
+    }
+
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.table.len()

@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 use index::NameIndex;
 
 pub mod btf;
+pub mod isf_export;
 
 pub use decompress::{decompress, MAX_DECOMPRESSED};
 pub use json::{from_isf, from_json, from_rekall, load_json_profile, JsonKind};
@@ -148,6 +149,15 @@ impl Profile {
         self.symbols.push(symbol);
         self.by_address = OnceLock::new();
         true
+    }
+
+    /// Makes room for `additional` more symbols (bulk loaders call this
+    /// first to avoid repeated rehashing).
+    pub fn reserve_symbols(&mut self, additional: usize) {
+        self.symbols.reserve(additional);
+        let symbols = &self.symbols;
+        self.symbol_index
+            .reserve(additional, |i| &symbols[i as usize].name);
     }
 
     /// The address of `name`: one hash lookup.

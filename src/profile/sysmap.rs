@@ -16,6 +16,7 @@ const MAX_FILE: u64 = 512 << 20;
 pub fn from_system_map(text: &[u8]) -> Result<Profile> {
     let mut profile = Profile::new(ProfileSource::SystemMap);
     profile.set_os(Some(OsKind::Linux));
+    profile.reserve_symbols(memchr::memchr_iter(b'\n', text).count() + 1);
     let mut skipped = 0usize;
     for line in text.split(|&b| b == b'\n') {
         match parse_line(line) {
@@ -40,30 +41,68 @@ pub fn from_system_map_path(path: &std::path::Path) -> Result<Profile> {
     from_system_map(&read_file_bounded(path, MAX_FILE)?)
 }
 
-fn parse_line(line: &[u8]) -> Option<(u64, u8, &str)> {
-    let mut tokens = line
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|t| !t.is_empty());
-    let addr = tokens.next()?;
-    let kind = tokens.next()?;
-    let name = tokens.next()?;
-    // kallsyms appends the owning module in brackets; nothing else may follow.
-    if let Some(module) = tokens.next() {
-        if !(module.starts_with(b"[") && module.ends_with(b"]")) || tokens.next().is_some() {
-            return None;
+/// Splits a line into at most `N` whitespace-separated tokens; the count
+/// says how many there were (more than `N` reports `N + 1`).
+fn tokens<const N: usize>(line: &[u8]) -> ([&[u8]; N], usize) {
+    let mut out: [&[u8]; N] = [&[]; N];
+    let mut n = 0;
+    let mut i = 0;
+    while i < line.len() {
+        while i < line.len() && line[i].is_ascii_whitespace() {
+            i += 1;
         }
+        if i == line.len() {
+            break;
+        }
+        let start = i;
+        while i < line.len() && !line[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if n == N {
+            return (out, N + 1);
+        }
+        out[n] = &line[start..i];
+        n += 1;
     }
-    if addr.len() > 16 || !addr.iter().all(u8::is_ascii_hexdigit) {
+    (out, n)
+}
+
+fn hex(t: &[u8]) -> Option<u64> {
+    if t.is_empty() || t.len() > 16 {
         return None;
     }
-    let addr = u64::from_str_radix(core::str::from_utf8(addr).ok()?, 16).ok()?;
-    let &[kind] = kind else { return None };
+    let mut v = 0u64;
+    for &b in t {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        v = v << 4 | d as u64;
+    }
+    Some(v)
+}
+
+fn parse_line(line: &[u8]) -> Option<(u64, u8, &str)> {
+    let (t, n) = tokens::<4>(line);
+    if !(3..=4).contains(&n) {
+        return None;
+    }
+    // kallsyms appends the owning module in brackets; nothing else may follow.
+    if n == 4 && !(t[3].starts_with(b"[") && t[3].ends_with(b"]")) {
+        return None;
+    }
+    let addr = hex(t[0])?;
+    let &[kind] = t[1] else { return None };
     if !kind.is_ascii_graphic() {
         return None;
     }
+    let name = t[2];
     if name.len() > MAX_NAME_LEN || !name.iter().all(u8::is_ascii_graphic) {
         return None;
     }
+    // Graphic ASCII is UTF-8.
     Some((addr, kind, core::str::from_utf8(name).ok()?))
 }
 

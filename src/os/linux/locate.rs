@@ -91,30 +91,48 @@ fn maps_to(
     matches!(paging::translate(mem, mode, ctx, va), Ok(t) if t.pa == pa)
 }
 
-/// Physical addresses where `_text` may be: pages whose bytes at the
-/// banner's in-page offset read "Linux version ".
-fn text_candidates(mem: &dyn PhysicalMemory, banner_off: u64) -> Vec<u64> {
-    let in_page = banner_off & (PAGE_SIZE - 1);
+/// Physical addresses where `_text` may be: addresses that are multiples
+/// of `align` and hold "Linux version " `banner_off` bytes further on.
+fn text_candidates(mem: &dyn PhysicalMemory, banner_off: u64, align: u64) -> Vec<u64> {
     let mut out = Vec::new();
     let mut probe = [0u8; BANNER.len()];
     for range in mem.ranges() {
-        let mut page = range.start & !(PAGE_SIZE - 1);
-        while page < range.end {
-            let at = page + in_page;
-            let hit = match mem.page_slice(at) {
-                Some(s) if s.len() >= BANNER.len() => &s[..BANNER.len()] == BANNER,
-                _ => mem.read_phys(at, &mut probe).is_ok() && probe == BANNER,
-            };
-            if hit && at >= banner_off {
-                out.push(at - banner_off);
+        let Some(first) = range
+            .start
+            .saturating_sub(banner_off)
+            .checked_next_multiple_of(align)
+        else {
+            continue;
+        };
+        let mut text = first;
+        while let Some(at) = text.checked_add(banner_off).filter(|a| *a < range.end) {
+            let hit = at >= range.start
+                && match mem.page_slice(at) {
+                    Some(s) if s.len() >= BANNER.len() => &s[..BANNER.len()] == BANNER,
+                    _ => mem.read_phys(at, &mut probe).is_ok() && probe == BANNER,
+                };
+            if hit {
+                out.push(text);
                 if out.len() >= 64 {
                     return out;
                 }
             }
-            page += PAGE_SIZE;
+            text += align;
         }
     }
     out
+}
+
+/// The physical alignment the kernel image has at least: x86-64 loads at a
+/// multiple of 2 MiB (CONFIG_PHYSICAL_ALIGN), arm64 at 64 KiB; x86-32
+/// allows 8 KiB. Probing these first touches a few hundred pages instead of
+/// every page of RAM.
+fn load_align(f: Family) -> u64 {
+    match f {
+        Family::X86_64 => 2 << 20,
+        Family::Arm64 => 64 << 10,
+        Family::X86_32 => 8 << 10,
+    }
 }
 
 /// Finds the virtual slide for a kernel whose `_text` is at `text_pa`,
@@ -243,7 +261,7 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
             "linux_banner is not inside the kernel image according to the profile",
         ))?;
     let table_off = table.wrapping_sub(text);
-    for text_pa in text_candidates(mem, banner_off) {
+    let try_at = |text_pa: u64| -> Option<KernelLocation> {
         let kpgd = text_pa.wrapping_add(table_off);
         for &mode in &modes {
             let ctx = context(fam, kpgd);
@@ -255,7 +273,7 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
                 None => find_slide(mem, fam, mode, &ctx, anchor, anchor_pa),
             };
             if let Some(slide) = slide {
-                return Ok(KernelLocation {
+                return Some(KernelLocation {
                     mode,
                     paging: ctx,
                     kpgd,
@@ -265,6 +283,16 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
                         "linux_banner at the profile's offset, slide from the kernel page tables",
                 });
             }
+        }
+        None
+    };
+    // The usual load alignment first; every page only if that finds nothing.
+    for align in [load_align(fam), PAGE_SIZE] {
+        if let Some(loc) = text_candidates(mem, banner_off, align)
+            .into_iter()
+            .find_map(try_at)
+        {
+            return Ok(loc);
         }
     }
     Err(Error::NotFound(

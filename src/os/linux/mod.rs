@@ -2,31 +2,60 @@
 //! task list, pid <-> page table, from a System.map plus offsets or from a
 //! JSON profile (Volatility 3 ISF, Rekall).
 
+pub mod btf_profile;
+pub mod discover;
+pub mod dmesg;
 pub mod kallsyms;
 pub mod locate;
+pub mod modules;
 pub mod offsets;
+pub mod physscan;
 pub mod tasks;
+pub mod types;
+
+use std::sync::OnceLock;
 
 use crate::addr::PageMode;
 use crate::config::Config;
 use crate::driver::Reg;
 use crate::error::{Error, Result};
-use crate::instance::Vmi;
-use crate::os::{OsLayer, OsType, Process};
+use crate::instance::{Access, Vmi};
+use crate::os::{Module, OsLayer, OsType, Process};
 use crate::profile::{self, Profile};
 
+pub use dmesg::LogRecord;
+use dmesg::RingLayout;
 use locate::{Hints, KernelLocation};
+use modules::ModuleLayout;
 use offsets::TaskOffsets;
 use tasks::{Task, TaskReader};
+use types::Types;
 
 pub struct LinuxOs {
+    /// Symbols (link-time addresses), and types when a profile gave them.
     profile: Profile,
+    /// The kernel's BTF, when types come from guest memory.
+    btf: Option<crate::profile::btf::Btf>,
+    /// `profile` plus the BTF types, built on first request.
+    full: OnceLock<Profile>,
     offsets: TaskOffsets,
     location: KernelLocation,
     /// Running address of `init_task`.
     init_task: u64,
     sysmap_path: Option<String>,
     profile_path: Option<String>,
+    image: Option<ImageSpan>,
+    /// Found by search when no symbol names them; searched once.
+    modules_head: OnceLock<Option<u64>>,
+    ring: OnceLock<Option<u64>>,
+}
+
+/// The kernel image: physical start, running address, length.
+#[derive(Clone, Copy, Debug)]
+struct ImageSpan {
+    pa: u64,
+    va: u64,
+    len: u64,
 }
 
 /// The symbols and types to work with, and which files they came from.
@@ -48,11 +77,19 @@ fn load_sources(config: &Config) -> Result<Sources> {
         None => Profile::new(profile::ProfileSource::SystemMap),
     };
     if let Some(p) = &sysmap_path {
-        let map = profile::from_system_map_path(std::path::Path::new(p))?;
-        log_info!("linux: {} symbols from System.map {p}", map.symbol_count());
+        // A profile with symbols wins; otherwise the map is the profile.
         if profile.symbol_count() == 0 {
-            for s in map.symbols() {
-                profile.add_symbol_entry(s.clone());
+            let map = profile::from_system_map_path(std::path::Path::new(p))?;
+            log_info!("linux: {} symbols from System.map {p}", map.symbol_count());
+            let types_from = std::mem::replace(&mut profile, map);
+            for s in types_from.structs() {
+                profile.add_struct(s.clone());
+            }
+            for e in types_from.enums() {
+                profile.add_enum(e.clone());
+            }
+            for b in types_from.base_types() {
+                profile.add_base_type(b.clone());
             }
         }
     }
@@ -69,7 +106,7 @@ fn load_sources(config: &Config) -> Result<Sources> {
 }
 
 /// Page-table root and mode the vCPU registers give, if the driver has any.
-fn register_hints(vmi: &Vmi) -> (Option<u64>, Option<PageMode>) {
+pub(crate) fn register_hints(vmi: &Vmi) -> (Option<u64>, Option<PageMode>) {
     let mode = Some(vmi.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None));
     let root = match mode {
         Some(PageMode::Aarch64) => vmi
@@ -86,14 +123,14 @@ fn register_hints(vmi: &Vmi) -> (Option<u64>, Option<PageMode>) {
 }
 
 impl LinuxOs {
-    /// Initialises the Linux layer on `vmi` from its config: loads the
-    /// profile, finds the kernel (paging mode, page tables, KASLR slide),
-    /// checks `init_task`, and installs itself as the instance's OS layer.
+    /// Initialises the Linux layer on `vmi` from its config: with a
+    /// System.map or profile, from those; with neither, from the guest's
+    /// own kallsyms and BTF ([`discover`]). Finds the kernel (paging mode,
+    /// page tables, KASLR slide), checks `init_task`, and installs itself
+    /// as the instance's OS layer.
     pub fn init(vmi: &mut Vmi) -> Result<()> {
+        let t0 = std::time::Instant::now();
         let config = vmi.config().cloned().unwrap_or_default();
-        let src = load_sources(&config)?;
-        let offsets = TaskOffsets::resolve(Some(&config), &src.profile)?;
-
         // Registers (live guests, ELF cores with CPU notes) are the cheap
         // exact way to the paging mode and page tables.
         if matches!(vmi.page_mode(), PageMode::Unknown | PageMode::None) {
@@ -101,6 +138,40 @@ impl LinuxOs {
                 log_debug!("linux: no paging from registers: {e}");
             }
         }
+        let named = config.json_profile_path().is_some() || config.get_str("sysmap").is_some();
+        let os = if named {
+            Self::from_profile(vmi, &config)?
+        } else {
+            log_info!("linux: no System.map or profile configured: reading symbols and types from guest memory");
+            Self::from_memory(vmi, &config)?
+        };
+        vmi.set_paging(os.location.mode, os.location.paging);
+        vmi.set_kernel_dtb(os.location.kpgd);
+        let first = os.reader(vmi).read(os.init_task)?;
+        if first.pid != 0 {
+            return Err(Error::Malformed(
+                "init_task does not hold pid 0: the task offsets do not match this kernel",
+            ));
+        }
+        log_info!(
+            "linux: init_task at {:#x} ({}); init took {:.1} ms",
+            os.init_task,
+            first.comm,
+            t0.elapsed().as_secs_f64() * 1e3
+        );
+        vmi.set_os(Box::new(os));
+        Ok(())
+    }
+
+    fn from_profile(vmi: &Vmi, config: &Config) -> Result<LinuxOs> {
+        let t = std::time::Instant::now();
+        let src = load_sources(config)?;
+        log_info!(
+            "linux: {} symbols loaded in {:.1} ms",
+            src.profile.symbol_count(),
+            t.elapsed().as_secs_f64() * 1e3
+        );
+        let t = std::time::Instant::now();
         let (reg_root, reg_mode) = register_hints(vmi);
         let cfg_mode =
             Some(config.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None));
@@ -111,38 +182,155 @@ impl LinuxOs {
         };
         let location = locate::locate(vmi, &src.profile, hints)?;
         log_info!(
-            "linux: kernel at pa {:#x}, slide {:#x}, kpgd {:#x}, mode {:?} ({})",
+            "linux: kernel at pa {:#x}, slide {:#x}, kpgd {:#x}, mode {:?} ({}; {:.1} ms)",
             location.text_pa,
             location.slide,
             location.kpgd,
             location.mode,
-            location.method
+            location.method,
+            t.elapsed().as_secs_f64() * 1e3
         );
-        vmi.set_paging(location.mode, location.paging);
-        vmi.set_kernel_dtb(location.kpgd);
-
+        // A bare System.map has no types: the kernel's own BTF (at
+        // __start_BTF) supplies them when the kernel has one.
+        let btf = if src.profile.structs().len() == 0 {
+            Self::btf_from_memory(vmi, &src.profile, &location)
+        } else {
+            None
+        };
+        let offsets = TaskOffsets::resolve(Some(config), Types::new(&src.profile, btf.as_ref()))?;
+        log_info!(
+            "linux: task offsets from {}",
+            if btf.is_some() {
+                "the config / BTF"
+            } else {
+                "the config / profile"
+            }
+        );
         let init_task = config
             .get_u64("linux_init_task")
             .or_else(|| src.profile.symbol("init_task"))
             .ok_or(Error::NotFound("init_task (symbol or linux_init_task)"))?
             .wrapping_add(location.slide);
-        let os = LinuxOs {
+        let image = src.profile.symbol("_text").map(|text| {
+            let len = src
+                .profile
+                .symbol("_end")
+                .map(|e| e.wrapping_sub(text))
+                .filter(|l| *l > 0 && *l <= 256 << 20)
+                .unwrap_or(96 << 20);
+            ImageSpan {
+                pa: location.text_pa,
+                va: text.wrapping_add(location.slide),
+                len,
+            }
+        });
+        Ok(LinuxOs {
             profile: src.profile,
+            btf,
+            full: OnceLock::new(),
             offsets,
             location,
             init_task,
             sysmap_path: src.sysmap_path,
             profile_path: src.profile_path,
-        };
-        let first = os.reader(vmi).read(init_task)?;
-        if first.pid != 0 {
-            return Err(Error::Malformed(
-                "init_task does not hold pid 0: the task offsets do not match this kernel",
-            ));
+            image,
+            modules_head: OnceLock::new(),
+            ring: OnceLock::new(),
+        })
+    }
+
+    /// Reads the BTF at `__start_BTF`..`__stop_BTF` (profile symbols).
+    fn btf_from_memory(
+        vmi: &Vmi,
+        profile: &Profile,
+        loc: &KernelLocation,
+    ) -> Option<crate::profile::btf::Btf> {
+        let s = profile.symbol("__start_BTF")?;
+        let e = profile.symbol("__stop_BTF")?;
+        let len = e.wrapping_sub(s);
+        if len == 0 || len > 64 << 20 {
+            return None;
         }
-        log_info!("linux: init_task at {init_task:#x} ({})", first.comm);
-        vmi.set_os(Box::new(os));
-        Ok(())
+        let mut blob = vec![0u8; len as usize];
+        let va = s.wrapping_add(loc.slide);
+        let ok = {
+            let mut ctx = loc.paging;
+            ctx.root = loc.kpgd;
+            let mem: &dyn crate::driver::PhysicalMemory = vmi.driver();
+            // Read page by page through the located tables (paging is not
+            // installed on the instance yet).
+            let mut done = 0usize;
+            let mut good = true;
+            while done < blob.len() {
+                let v = va + done as u64;
+                let n = ((crate::addr::PAGE_SIZE - (v & 0xfff)) as usize).min(blob.len() - done);
+                match crate::paging::translate(mem, loc.mode, &ctx, v) {
+                    Ok(t) if mem.read_phys(t.pa, &mut blob[done..done + n]).is_ok() => {}
+                    _ => {
+                        good = false;
+                        break;
+                    }
+                }
+                done += n;
+            }
+            good
+        };
+        if !ok {
+            return None;
+        }
+        match crate::profile::btf::Btf::parse(&blob) {
+            Ok(btf) => {
+                log_info!(
+                    "linux: structure offsets from the kernel's BTF at __start_BTF ({} types)",
+                    btf.type_count()
+                );
+                Some(btf)
+            }
+            Err(e) => {
+                log_debug!("linux: BTF at __start_BTF does not parse: {e}");
+                None
+            }
+        }
+    }
+
+    fn from_memory(vmi: &Vmi, config: &Config) -> Result<LinuxOs> {
+        let d = discover::discover(vmi, config)?;
+        let offsets = match TaskOffsets::resolve(
+            Some(config),
+            Types::new(&d.profile, d.btf.as_ref()),
+        ) {
+            Ok(o) => o,
+            Err(_) if d.btf.is_none() => return Err(Error::NotFound(
+                "Linux task offsets: this kernel carries no BTF (CONFIG_DEBUG_INFO_BTF is off, \
+                     as in i386 kernels); give linux_tasks, linux_mm, linux_pid, linux_name and \
+                     linux_pgd in the config, or a System.map / profile",
+            )),
+            Err(e) => return Err(e),
+        };
+        let init_task = match config.get_u64("linux_init_task") {
+            Some(t) => t.wrapping_add(d.location.slide),
+            None => d.init_task.ok_or(Error::NotFound(
+                "init_task: not in kallsyms and no task named swapper/0 with pid 0 in the kernel image",
+            ))?,
+        };
+        let image = ImageSpan {
+            pa: d.image.start,
+            va: d.image_va(d.image.start),
+            len: d.image.end - d.image.start,
+        };
+        Ok(LinuxOs {
+            profile: d.profile,
+            btf: d.btf,
+            full: OnceLock::new(),
+            offsets,
+            location: d.location,
+            init_task,
+            sysmap_path: None,
+            profile_path: None,
+            image: Some(image),
+            modules_head: OnceLock::new(),
+            ring: OnceLock::new(),
+        })
     }
 
     fn reader<'a>(&'a self, vmi: &'a Vmi) -> TaskReader<'a> {
@@ -150,20 +338,140 @@ impl LinuxOs {
             vmi,
             kpgd: self.location.kpgd,
             offsets: &self.offsets,
-            ptr_width: self.location.mode.address_width() as u64,
+            ptr_width: self.ptr_width(),
         }
+    }
+
+    fn ptr_width(&self) -> u64 {
+        self.location.mode.address_width() as u64
     }
 
     pub fn slide(&self) -> u64 {
         self.location.slide
     }
 
+    pub fn location(&self) -> &KernelLocation {
+        &self.location
+    }
+
+    /// Symbols (link-time addresses) and types the layer works with; with
+    /// types from the kernel's BTF, converted on first call.
     pub fn profile(&self) -> &Profile {
-        &self.profile
+        match &self.btf {
+            None => &self.profile,
+            Some(btf) => self.full.get_or_init(|| {
+                let t = std::time::Instant::now();
+                let mut p = self.profile.clone();
+                btf_profile::add_btf_types(btf, &mut p);
+                btf_profile::add_symbol_types(btf, &mut p);
+                log_info!(
+                    "linux: BTF converted into the profile: {} types ({:.1} ms)",
+                    p.structs().len(),
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+                p
+            }),
+        }
+    }
+
+    /// The full profile plus the addresses the layer found by searching
+    /// (module list head, printk ringbuffer), for export: an ISF written
+    /// from it works without any search.
+    pub fn export_profile(&self, vmi: &Vmi) -> Profile {
+        let mut p = self.profile().clone();
+        let slide = self.location.slide;
+        if p.symbol("modules").is_none() {
+            if let Ok(layout) = ModuleLayout::from_types(self.types(), self.ptr_width()) {
+                if let Ok(h) = self.modules_head(vmi, &layout) {
+                    p.add_symbol("modules", h.wrapping_sub(slide), b'd');
+                }
+            }
+        }
+        if p.symbol("prb").is_none() && p.symbol("printk_rb_static").is_none() {
+            if let Ok(r) = self.ring(vmi) {
+                p.add_symbol("printk_rb_static", r.wrapping_sub(slide), b'd');
+            }
+        }
+        p
+    }
+
+    /// Structure layouts: the profile's, else the kernel's BTF.
+    pub fn types(&self) -> Types<'_> {
+        Types::new(&self.profile, self.btf.as_ref())
     }
 
     pub fn tasks(&self, vmi: &Vmi) -> Result<Vec<Task>> {
         self.reader(vmi).all(self.init_task)
+    }
+
+    /// The kernel image's bytes and running address, for searches.
+    fn image_bytes(&self, vmi: &Vmi) -> Option<(Vec<u8>, u64)> {
+        let img = self.image?;
+        let bytes = physscan::copy_window(vmi.driver(), img.pa, img.pa + img.len).ok()?;
+        Some((bytes, img.va))
+    }
+
+    /// Running address of a symbol, if the profile has it.
+    fn running(&self, name: &str) -> Option<u64> {
+        self.profile
+            .symbol(name)
+            .map(|a| a.wrapping_add(self.location.slide))
+    }
+
+    fn modules_head(&self, vmi: &Vmi, layout: &ModuleLayout) -> Result<u64> {
+        if let Some(h) = self.running("modules") {
+            return Ok(h);
+        }
+        let found = *self.modules_head.get_or_init(|| {
+            let (bytes, va) = self.image_bytes(vmi)?;
+            let h = modules::find_head(
+                vmi,
+                self.location.kpgd,
+                &bytes,
+                va,
+                self.ptr_width(),
+                layout,
+            );
+            if let Some(h) = h {
+                log_info!("linux: module list head at {h:#x}, found by searching the kernel image");
+            }
+            h
+        });
+        found.ok_or(Error::NotFound(
+            "module list head (no `modules` symbol; no list of modules in the kernel image)",
+        ))
+    }
+
+    /// Running address of the `struct printk_ringbuffer` in use.
+    fn ring(&self, vmi: &Vmi) -> Result<u64> {
+        let kpgd = self.location.kpgd;
+        if let Some(p) = self.running("prb") {
+            return vmi.read_addr(&Access::dtb(kpgd, p));
+        }
+        if let Some(s) = self.running("printk_rb_static") {
+            return Ok(s);
+        }
+        let layout = RingLayout::from_types(self.types())?;
+        let found = *self.ring.get_or_init(|| {
+            let (bytes, va) = self.image_bytes(vmi)?;
+            let r = dmesg::find_ring(vmi, kpgd, &bytes, va, &layout, self.ptr_width());
+            if let Some(r) = r {
+                log_info!(
+                    "linux: printk ringbuffer at {r:#x}, found by searching the kernel image"
+                );
+            }
+            r
+        });
+        found.ok_or(Error::NotFound(
+            "printk ringbuffer (no `prb` symbol; none found in the kernel image)",
+        ))
+    }
+
+    /// The kernel log, oldest record first.
+    pub fn dmesg(&self, vmi: &Vmi) -> Result<Vec<LogRecord>> {
+        let layout = RingLayout::from_types(self.types())?;
+        let rb = self.ring(vmi)?;
+        dmesg::read_ring(vmi, self.location.kpgd, rb, &layout, self.ptr_width())
     }
 }
 
@@ -226,7 +534,7 @@ impl OsLayer for LinuxOs {
     }
 
     fn struct_member_offset(&self, structure: &str, member: &str) -> Option<u64> {
-        self.profile.member_offset(structure, member)
+        self.types().member_offset(structure, member)
     }
 
     fn processes(&self, vmi: &Vmi) -> Result<Vec<Process>> {
@@ -243,6 +551,16 @@ impl OsLayer for LinuxOs {
                 })
             })
             .collect()
+    }
+
+    fn modules(&self, vmi: &Vmi) -> Result<Vec<Module>> {
+        let layout = ModuleLayout::from_types(self.types(), self.ptr_width())?;
+        let head = self.modules_head(vmi, &layout)?;
+        modules::walk(vmi, self.location.kpgd, head, &layout)
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 
     fn profile_path(&self) -> Option<&str> {

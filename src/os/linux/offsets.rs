@@ -1,9 +1,9 @@
 //! The struct-member offsets the Linux layer walks with, from the config's
 //! `linux_*` keys or from a profile's types.
 
+use super::types::Types;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::profile::Profile;
 
 /// Offsets inside `task_struct` and `mm_struct`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,12 +35,12 @@ const SOURCES: [(&str, &str, &str); 5] = [
 
 impl TaskOffsets {
     /// Config values win over the profile, as upstream.
-    pub fn resolve(config: Option<&Config>, profile: &Profile) -> Result<TaskOffsets> {
+    pub fn resolve(config: Option<&Config>, types: Types<'_>) -> Result<TaskOffsets> {
         let mut v = [0u64; 5];
         for (i, (key, st, member)) in SOURCES.iter().enumerate() {
             v[i] = config
                 .and_then(|c| c.get_u64(key))
-                .or_else(|| profile.member_offset(st, member))
+                .or_else(|| types.member_offset(st, member))
                 .ok_or(Error::NotFound(
                     "Linux task offsets: give linux_tasks, linux_mm, linux_pid, linux_name and \
                      linux_pgd in the config, or a profile (volatility_ist / rekall_profile) with types",
@@ -49,11 +49,11 @@ impl TaskOffsets {
         Ok(TaskOffsets {
             tasks: v[0],
             mm: v[1],
-            active_mm: profile.member_offset("task_struct", "active_mm"),
+            active_mm: types.member_offset("task_struct", "active_mm"),
             pid: v[2],
             comm: v[3],
             pgd: v[4],
-            real_parent: profile.member_offset("task_struct", "real_parent"),
+            real_parent: types.member_offset("task_struct", "real_parent"),
         })
     }
 
