@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 guest=${1:-x86_64}
 g=target/guests/$guest
 [ -f "$g/.complete" ] || bash tests/guests/make-guest.sh "$guest"
-offsets=$(cat "$g/truth/offsets.txt" 2>/dev/null | awk -F= '/^linux_(tasks|mm|pid|name|pgd)=/{v[$1]=$2} END{print v["linux_tasks"]","v["linux_mm"]","v["linux_pid"]","v["linux_name"]","v["linux_pgd"]}')
+bash tests/guests/offsets.sh "$guest"
+offsets=$(awk -F= '/^linux_(tasks|mm|pid|name|pgd)=/{v[$1]=$2} END{print v["linux_tasks"]","v["linux_mm"]","v["linux_pid"]","v["linux_name"]","v["linux_pgd"]}' "$g/offsets.txt")
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --target cargo_build capi_bench >/dev/null
 echo "== libvmi-rs ($(git rev-parse --short HEAD 2>/dev/null || echo unknown)) on $guest"

@@ -139,7 +139,7 @@ pub(crate) unsafe fn c_str_utf8<'a>(p: *const c_char, what: &'static str) -> Res
 /// callers can release it with `free()`. NULL if `bytes` contains a NUL or
 /// allocation fails.
 pub(crate) fn malloc_c_string(bytes: &[u8]) -> *mut c_char {
-    if bytes.contains(&0) {
+    if memchr::memchr(0, bytes).is_some() {
         return core::ptr::null_mut();
     }
     let Some(len) = bytes.len().checked_add(1) else {

@@ -725,7 +725,7 @@ impl Vmi {
         let (root, start, mode) = self.resolve(access)?;
         let pa = self.locate(root, start, mode, access.nested)?;
         if let Some(s) = self.driver.page_slice(pa) {
-            if let Some(nul) = s.iter().position(|&b| b == 0) {
+            if let Some(nul) = memchr::memchr(0, s) {
                 return Ok(f(&s[..nul]));
             }
         }
@@ -757,7 +757,7 @@ impl Vmi {
                     &page[..n]
                 }
             };
-            if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+            if let Some(nul) = memchr::memchr(0, chunk) {
                 out.extend_from_slice(&chunk[..nul]);
                 return Ok(out);
             }
