@@ -279,6 +279,17 @@ fn check(label: &str, image: &Path, config: Config, t: &Truth, want: Want) -> Du
             sample.len(),
             missing.first()
         );
+    } else {
+        // Without types, modules are listed by name from the fixed head of
+        // struct module (bases unknown), as upstream's module-list does.
+        let names: BTreeSet<String> = os
+            .modules(&vmi)
+            .unwrap_or_else(|e| panic!("{label}: modules by name: {e}"))
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        let want: BTreeSet<String> = t.modules.iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(names, want, "{label}: module names");
     }
     eprintln!(
         "{label}: init {:.1} ms, all checks passed",

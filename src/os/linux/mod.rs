@@ -554,7 +554,13 @@ impl OsLayer for LinuxOs {
     }
 
     fn modules(&self, vmi: &Vmi) -> Result<Vec<Module>> {
-        let layout = ModuleLayout::from_types(self.types(), self.ptr_width())?;
+        let layout = match ModuleLayout::from_types(self.types(), self.ptr_width()) {
+            Ok(l) => l,
+            Err(e) => {
+                log_info!("linux: {e}; listing modules by name only (base and size unknown)");
+                ModuleLayout::fixed(self.ptr_width())
+            }
+        };
         let head = self.modules_head(vmi, &layout)?;
         modules::walk(vmi, self.location.kpgd, head, &layout)
     }

@@ -12,7 +12,9 @@ use crate::os::Module;
 /// More modules than any kernel loads; bounds a corrupted list.
 pub const MAX_MODULES: usize = 1 << 14;
 /// Plausible list heads the image search walks before giving up.
-const MAX_CANDIDATES: usize = 64;
+const MAX_CANDIDATES: usize = 1024;
+/// `enum module_state`: LIVE, COMING, GOING, UNFORMED.
+const MAX_MODULE_STATE: u32 = 3;
 
 /// Where the fields of `struct module` are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,9 +22,10 @@ pub struct ModuleLayout {
     pub list: u64,
     pub name: u64,
     pub name_len: u64,
-    /// Offset of the core (6.1) / text (6.4+) base pointer and size.
-    pub base: u64,
-    pub size: u64,
+    /// Offset of the core (6.1) / text (6.4+) base pointer and size;
+    /// `None` when only the fixed part of the layout is known.
+    pub base: Option<u64>,
+    pub size: Option<u64>,
 }
 
 impl ModuleLayout {
@@ -51,9 +54,25 @@ impl ModuleLayout {
             list,
             name,
             name_len,
-            base,
-            size,
+            base: Some(base),
+            size: Some(size),
         })
+    }
+
+    /// The part of `struct module` that has not moved in any kernel since
+    /// 2.6: `enum module_state state; struct list_head list; char
+    /// name[64 - sizeof(long)];`. Enough to list modules by name (what
+    /// upstream's module-list example prints) without a profile's types;
+    /// bases and sizes stay unknown.
+    pub fn fixed(ptr_width: u64) -> ModuleLayout {
+        let list = ptr_width.max(4);
+        ModuleLayout {
+            list,
+            name: list + 2 * ptr_width,
+            name_len: 64 - ptr_width,
+            base: None,
+            size: None,
+        }
     }
 }
 
@@ -80,8 +99,14 @@ pub fn walk(vmi: &Vmi, kpgd: u64, head: u64, l: &ModuleLayout) -> Result<Vec<Mod
         vmi.read(&Access::dtb(kpgd, m.wrapping_add(l.name)), &mut raw)
             .into_result()?;
         let name = module_name(&raw).ok_or(Error::Malformed("module name"))?;
-        let base = ptr(m.wrapping_add(l.base))?;
-        let size = vmi.read_u32(&Access::dtb(kpgd, m.wrapping_add(l.size)))? as u64;
+        let base = match l.base {
+            Some(b) => ptr(m.wrapping_add(b))?,
+            None => 0,
+        };
+        let size = match l.size {
+            Some(o) => vmi.read_u32(&Access::dtb(kpgd, m.wrapping_add(o)))? as u64,
+            None => 0,
+        };
         out.push(Module { name, base, size });
         cur = ptr(cur)?;
     }
@@ -123,7 +148,13 @@ pub fn find_head(
             && outside(prev)
             && next.wrapping_sub(l.list) % 64 == 0
             && prev.wrapping_sub(l.list) % 64 == 0;
-        if plausible {
+        // `state` opens every struct module; a value outside the enum
+        // rules a candidate out with one read instead of a list walk.
+        let state_ok = |entry: u64| {
+            vmi.read_u32(&Access::dtb(kpgd, entry.wrapping_sub(l.list)))
+                .is_ok_and(|st| st <= MAX_MODULE_STATE)
+        };
+        if plausible && state_ok(next) && state_ok(prev) {
             tried += 1;
             let head = image_va.wrapping_add(off as u64);
             if let Ok(mods) = walk(vmi, kpgd, head, l) {
