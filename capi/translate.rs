@@ -219,9 +219,10 @@ pub unsafe extern "C" fn vmi_translate_sym2v(
         ))?;
         let rva = os.usym2rva(&vmi.core, dtb, base, sym)?;
         let mut va = base.wrapping_add(rva);
-        // Canonical form as upstream makes it (bit 47 sign-extended),
-        // except where 57-bit addresses are valid.
-        if va & (1 << 47) != 0 && vmi.core.page_mode() != PageMode::Ia32eLa57 {
+        // Canonical form as upstream makes it (bit 47 sign-extended), but
+        // only for 4-level x86-64 paging: 57-bit and AArch64 user
+        // addresses may have bit 47 set without being kernel addresses.
+        if va & (1 << 47) != 0 && vmi.core.page_mode() == PageMode::Ia32e {
             va |= 0xffff_0000_0000_0000;
         }
         vmi.core.caches.sym.insert((sym.to_owned(), base, dtb), va);

@@ -84,6 +84,8 @@ struct Spec {
     relocated: bool,
     /// Where the image is mapped.
     base: u64,
+    /// Plain `fn_N_...` symbols besides the fixed ones.
+    extra: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -147,8 +149,8 @@ impl W {
     }
 }
 
-fn symbols() -> Vec<Sym> {
-    let mut v: Vec<Sym> = (0..37)
+fn symbols(extra: usize) -> Vec<Sym> {
+    let mut v: Vec<Sym> = (0..extra)
         .map(|i| Sym {
             name: format!("fn_{i}_{}", "x".repeat(i % 7)),
             value: 0x1000 + i as u64 * 0x20,
@@ -186,7 +188,7 @@ const BLOOM_SHIFT: u32 = 5;
 
 fn build(spec: Spec) -> Built {
     let is64 = spec.is64;
-    let mut syms = symbols();
+    let mut syms = symbols(spec.extra);
     // GNU hash: undefined symbols first (unhashed), the rest by bucket.
     let undefined: Vec<Sym> = syms.iter().filter(|s| !s.defined).cloned().collect();
     syms.retain(|s| s.defined);
@@ -201,7 +203,6 @@ fn build(spec: Spec) -> Built {
     } else {
         (52, 32, 16, 8, 4)
     };
-    let mut w = W { b: vec![], is64 };
     let phoff = ehsize;
     let phnum = 3;
     let symtab = 0x200;
@@ -218,10 +219,15 @@ fn build(spec: Spec) -> Built {
     let sysv_len = 8 + 4 * (NBUCKETS as usize + nsyms);
     let gnu_at = hash_at + sysv_len;
     let bloom_words = 2usize;
-    let gnu_len = 16 + bloom_words * word + 4 * NBUCKETS as usize + 4 * (nsyms - symoffset as usize);
+    let gnu_len =
+        16 + bloom_words * word + 4 * NBUCKETS as usize + 4 * (nsyms - symoffset as usize);
     let dyn_at = (gnu_at + gnu_len + 15) & !15;
     let ndyn = 8;
     let end = dyn_at + ndyn * dynent;
+    let mut w = W {
+        b: vec![0; end],
+        is64,
+    };
 
     // ELF header
     w.put(0, b"\x7fELF");
@@ -259,7 +265,7 @@ fn build(spec: Spec) -> Built {
         }
     };
     ph(&mut w, 0, 4, 0x100, 0x10);
-    ph(&mut w, 1, 1, 0, 0x3000);
+    ph(&mut w, 1, 1, 0, end as u64);
     ph(&mut w, 2, 2, dyn_at as u64, (ndyn * dynent) as u64);
 
     // Symbols (index 0 stays zero).
@@ -325,7 +331,12 @@ fn build(spec: Spec) -> Built {
 
     // Dynamic section.
     let rel = |v: usize| v as u64 + if spec.relocated { spec.base } else { 0 };
-    let mut dyns = vec![(5u64, rel(strtab)), (6, rel(symtab)), (10, strings.len() as u64), (11, syment as u64)];
+    let mut dyns = vec![
+        (5u64, rel(strtab)),
+        (6, rel(symtab)),
+        (10, strings.len() as u64),
+        (11, syment as u64),
+    ];
     if matches!(spec.hash, HashKind::Sysv | HashKind::Both) {
         dyns.push((4, rel(hash_at)));
     }
@@ -337,7 +348,6 @@ fn build(spec: Spec) -> Built {
         w.word(dyn_at + i * dynent, *t);
         w.word(dyn_at + i * dynent + word, *v);
     }
-    w.b.resize(end.max(w.b.len()), 0);
     Built { bytes: w.b, table }
 }
 
@@ -372,6 +382,7 @@ fn specs() -> Vec<Spec> {
                     hash,
                     relocated,
                     base,
+                    extra: 37,
                 });
             }
         }
@@ -424,6 +435,50 @@ fn synthetic_images_through_the_parser() {
             .map(|s| (s.name.clone(), s.value))
             .collect();
         assert_eq!(all, want, "{spec:?}");
+    }
+}
+
+#[test]
+fn unreadable_gnu_table_falls_back_to_dt_hash() {
+    for is64 in [true, false] {
+        let spec = specs()
+            .into_iter()
+            .find(|s| s.is64 == is64 && s.hash == HashKind::Both)
+            .unwrap();
+        let b = build(spec);
+        let mem = Flat {
+            base: spec.base,
+            bytes: b.bytes.clone(),
+        };
+        let img = DynamicImage::parse(&mem, spec.base).unwrap();
+        let gnu = (img.gnu_hash.unwrap() - spec.base) as usize;
+        let mut bytes = b.bytes.clone();
+        bytes[gnu..gnu + 4].fill(0); // nbuckets = 0
+        let mem = Flat {
+            base: spec.base,
+            bytes,
+        };
+        let img = DynamicImage::parse(&mem, spec.base).unwrap();
+        for s in b.table.iter().filter(|s| s.defined) {
+            assert_eq!(img.lookup(&mem, &s.name), Ok(s.value), "{}", s.name);
+        }
+        // Without DT_HASH the broken GNU table is the answer.
+        let spec = Spec {
+            hash: HashKind::Gnu,
+            ..spec
+        };
+        let b = build(spec);
+        let mut bytes = b.bytes.clone();
+        bytes[gnu..gnu + 4].fill(0);
+        let mem = Flat {
+            base: spec.base,
+            bytes,
+        };
+        let img = DynamicImage::parse(&mem, spec.base).unwrap();
+        assert!(matches!(
+            img.lookup(&mem, "fn_1_x"),
+            Err(Error::Malformed(_))
+        ));
     }
 }
 
@@ -616,8 +671,13 @@ fn scratch(tag: &str) -> PathBuf {
 
 /// Maps `images` (base, bytes) into pid 7 and opens the result.
 fn instance(tag: &str, images: &[(u64, &[u8])]) -> Handle {
+    instance_pages(tag, images)
+}
+
+/// Maps each (va, bytes) run into pid 7's address space.
+fn instance_pages(tag: &str, images: &[(u64, &[u8])]) -> Handle {
     let mut t = Tables {
-        mem: vec![0u8; 1 << 20],
+        mem: vec![0u8; 2 << 20],
         next_table: TABLES,
     };
     let mut frame = DATA;
@@ -634,7 +694,9 @@ fn instance(tag: &str, images: &[(u64, &[u8])]) -> Handle {
     core.set_paging(PageMode::Ia32e, PagingContext::new(DTB));
     core.set_kernel_dtb(DTB);
     core.set_os(Box::new(TestOs));
-    Handle(Box::into_raw(Box::new(vmi_instance::new(core, VMI_FILE, 0))))
+    Handle(Box::into_raw(Box::new(vmi_instance::new(
+        core, VMI_FILE, 0,
+    ))))
 }
 
 fn ctx_pid(pid: i32, base: u64) -> access_context_t {
@@ -727,18 +789,33 @@ fn caches_answer_before_the_image() {
 fn image_crossing_an_absent_page() {
     // The symbol table's second page is not mapped: lookups of symbols
     // whose entries or names live there fail, the others still work.
-    let spec = specs()[0];
+    let spec = Spec {
+        extra: 400,
+        ..specs()[0]
+    };
     let b = build(spec);
-    let h = instance("hole", &[(spec.base, &b.bytes[..0x1000])]);
+    assert!(b.bytes.len() > 0x3000);
+    // Pages 0 and 2 are mapped, page 1 is not.
+    let h = instance_pages(
+        "hole",
+        &[
+            (spec.base, &b.bytes[..0x1000]),
+            (spec.base + 0x2000, &b.bytes[0x2000..]),
+        ],
+    );
     let ctx = ctx_pid(PID, spec.base);
-    let mut ok = 0;
+    let (mut ok, mut failed) = (0, 0);
     for s in b.table.iter().filter(|s| s.defined) {
-        if let Some(va) = sym2v(&h, &ctx, &s.name) {
-            assert_eq!(va, spec.base + s.value);
-            ok += 1;
+        match sym2v(&h, &ctx, &s.name) {
+            Some(va) => {
+                assert_eq!(va, spec.base + s.value);
+                ok += 1;
+            }
+            None => failed += 1,
         }
     }
-    eprintln!("{ok} of {} symbols resolved with a page missing", b.table.len());
+    eprintln!("{ok} symbols resolved, {failed} not, with a page missing");
+    assert!(ok > 0 && failed > 0);
 }
 
 // ---------------------------------------------------------------------
@@ -761,7 +838,7 @@ fn vdso_range(g: &Guest) -> (u64, u64) {
 fn guest_config(g: &Guest, name: &str) -> Config {
     let mut c = Config::new();
     c.insert("ostype", Value::Str("Linux".into()));
-    if name == "i386-pae" {
+    if name.starts_with("i386") {
         c.insert(
             "sysmap",
             Value::Str(g.system_map_path().to_string_lossy().into_owned()),
@@ -793,15 +870,34 @@ fn check_guest(name: &str) {
     let mut core = Vmi::open_file(&g.mem_raw(), false).unwrap();
     core.set_config(guest_config(&g, name));
     LinuxOs::init(&mut core).unwrap_or_else(|e| panic!("{name}: init: {e}"));
-    let h = Handle(Box::into_raw(Box::new(vmi_instance::new(core, VMI_FILE, 0))));
+    let h = Handle(Box::into_raw(Box::new(vmi_instance::new(
+        core, VMI_FILE, 0,
+    ))));
 
-    // The vDSO's bytes, read through the library.
-    let ctx = ctx_pid(pid, start);
+    // The vDSO's bytes, read through the library. The process's tables
+    // map only the pages it touched; the rest of the image follows the
+    // first page in physical memory (the kernel keeps it contiguous).
     let mut bytes = vec![0u8; (end - start) as usize];
-    let mut n = 0;
-    // SAFETY: live handle, buffer of the stated size.
-    let st = unsafe { vmi_read(h.0, &ctx, bytes.len(), bytes.as_mut_ptr().cast(), &mut n) };
-    assert_eq!(st, VMI_SUCCESS, "{name}: read the vDSO of pid {pid}");
+    let mut first_pa = 0;
+    // SAFETY: live handle; the core is only read.
+    let core = unsafe { &(*h.0).core };
+    for (i, page) in bytes.chunks_mut(0x1000).enumerate() {
+        let va = start + i as u64 * 0x1000;
+        let mut n = 0;
+        let ctx = ctx_pid(pid, va);
+        // SAFETY: live handle, buffer of the stated size.
+        let st = unsafe { vmi_read(h.0, &ctx, page.len(), page.as_mut_ptr().cast(), &mut n) };
+        if i == 0 {
+            assert_eq!(st, VMI_SUCCESS, "{name}: read the vDSO header of pid {pid}");
+            first_pa = core.translate_uv2p(va, pid).unwrap();
+        } else if st != VMI_SUCCESS {
+            let ctx = access_context_t::new(VMI_TM_NONE, first_pa + i as u64 * 0x1000, 0);
+            // SAFETY: as above.
+            let st = unsafe { vmi_read(h.0, &ctx, page.len(), page.as_mut_ptr().cast(), &mut n) };
+            assert_eq!(st, VMI_SUCCESS, "{name}: vDSO page {i} physically");
+        }
+    }
+    let ctx = ctx_pid(pid, start);
 
     // The expectation, from goblin's reading of those bytes.
     let elf = goblin::elf::Elf::parse(&bytes).unwrap_or_else(|e| panic!("{name}: goblin: {e}"));
@@ -833,10 +929,16 @@ fn check_guest(name: &str) {
         assert_eq!(sym2v(&h, &ctx, sym), Some(start + rva), "{name}: {sym}");
         assert_eq!(sym2v(&h, &dctx, sym), Some(start + rva), "{name}: {sym}");
         let first = &want.iter().find(|(_, r)| r == rva).unwrap().0;
-        assert_eq!(v2sym(&h, &ctx, *rva).as_ref(), Some(first), "{name}: {rva:#x}");
+        assert_eq!(
+            v2sym(&h, &ctx, *rva).as_ref(),
+            Some(first),
+            "{name}: {rva:#x}"
+        );
     }
     assert_eq!(sym2v(&h, &ctx, "__vdso_no_such_function"), None);
-    let unused = (1..0x1000u64).find(|r| want.iter().all(|(_, v)| v != r)).unwrap();
+    let unused = (1..0x1000u64)
+        .find(|r| want.iter().all(|(_, v)| v != r))
+        .unwrap();
     assert_eq!(v2sym(&h, &ctx, unused), None);
     eprintln!(
         "{name}: {} vDSO symbols of pid {pid} at {start:#x} checked: {:?}",
@@ -853,6 +955,21 @@ fn guest_x86_64_vdso() {
 #[test]
 fn guest_i386_pae_vdso() {
     check_guest("i386-pae");
+}
+
+#[test]
+fn guest_i386_vdso() {
+    check_guest("i386");
+}
+
+#[test]
+fn guest_x86_64_la57_vdso() {
+    check_guest("x86_64-la57");
+}
+
+#[test]
+fn guest_x86_64_5g_vdso() {
+    check_guest("x86_64-5g");
 }
 
 #[test]

@@ -52,7 +52,10 @@ pub struct ProcessMemory<'a> {
 
 impl ImageMemory for ProcessMemory<'_> {
     fn read(&self, va: u64, buf: &mut [u8]) -> Result<()> {
-        let n = self.vmi.read(&Access::dtb(self.dtb, va), buf).into_result()?;
+        let n = self
+            .vmi
+            .read(&Access::dtb(self.dtb, va), buf)
+            .into_result()?;
         if n == buf.len() {
             Ok(())
         } else {
@@ -208,7 +211,9 @@ impl DynamicImage {
         }
         let e_type = l.u16(&eh, 16);
         if e_type != ET_EXEC && e_type != ET_DYN {
-            return Err(Error::Malformed("ELF image is neither executable nor shared"));
+            return Err(Error::Malformed(
+                "ELF image is neither executable nor shared",
+            ));
         }
         let (phoff, phentsize, phnum) = if is64 {
             (l.u64(&eh, 32), l.u16(&eh, 54), l.u16(&eh, 56))
@@ -335,7 +340,8 @@ impl DynamicImage {
             mem.read(va, &mut chunk[..n])?;
             if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
                 out.extend_from_slice(&chunk[..end]);
-                return String::from_utf8(out).map_err(|_| Error::Malformed("symbol name not UTF-8"));
+                return String::from_utf8(out)
+                    .map_err(|_| Error::Malformed("symbol name not UTF-8"));
             }
             out.extend_from_slice(&chunk[..n]);
         }
@@ -374,9 +380,13 @@ impl DynamicImage {
         let word = read_word(
             mem,
             l,
-            at(table, 16 + (u64::from(h) / bits % bloom_size) * l.word_size())?,
+            at(
+                table,
+                16 + (u64::from(h) / bits % bloom_size) * l.word_size(),
+            )?,
         )?;
-        let mask = (1u64 << (u64::from(h) % bits)) | (1u64 << (u64::from(h >> (shift % 32)) % bits));
+        let mask =
+            (1u64 << (u64::from(h) % bits)) | (1u64 << (u64::from(h >> (shift % 32)) % bits));
         if word & mask != mask {
             return Ok(None);
         }
@@ -492,10 +502,14 @@ impl DynamicImage {
     pub fn symbols<M: ImageMemory>(&self, mem: &M) -> Result<Vec<(String, u64)>> {
         let mut out = Vec::new();
         let link_base = self.link_base;
-        self.scan_values(mem, |_| true, |name, value| {
-            out.push((name, value.wrapping_sub(link_base)));
-            false
-        })?;
+        self.scan_values(
+            mem,
+            |_| true,
+            |name, value| {
+                out.push((name, value.wrapping_sub(link_base)));
+                false
+            },
+        )?;
         Ok(out)
     }
 
@@ -503,10 +517,14 @@ impl DynamicImage {
     pub fn symbol_at<M: ImageMemory>(&self, mem: &M, rva: u64) -> Result<String> {
         let want = rva.wrapping_add(self.link_base);
         let mut found = None;
-        self.scan_values(mem, |value| value == want, |name, _| {
-            found = Some(name);
-            true
-        })?;
+        self.scan_values(
+            mem,
+            |value| value == want,
+            |name, _| {
+                found = Some(name);
+                true
+            },
+        )?;
         found.ok_or(Error::SymbolNotFound)
     }
 
@@ -530,7 +548,9 @@ impl DynamicImage {
         while first < count {
             let n = (count - first).min(BLOCK);
             let bytes = &mut buf[..n as usize * ent];
-            let block_ok = mem.read(at(self.symtab, first * l.syment())?, bytes).is_ok();
+            let block_ok = mem
+                .read(at(self.symtab, first * l.syment())?, bytes)
+                .is_ok();
             for i in 0..n {
                 let (name, value, shndx) = if block_ok {
                     let e = &bytes[i as usize * ent..(i as usize + 1) * ent];
@@ -561,8 +581,9 @@ impl DynamicImage {
 
 /// The DT_GNU_HASH function (Bernstein's, times 33).
 pub fn gnu_hash(name: &[u8]) -> u32 {
-    name.iter()
-        .fold(5381u32, |h, &c| h.wrapping_mul(33).wrapping_add(u32::from(c)))
+    name.iter().fold(5381u32, |h, &c| {
+        h.wrapping_mul(33).wrapping_add(u32::from(c))
+    })
 }
 
 /// The System V ELF hash.

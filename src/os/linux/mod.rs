@@ -4,8 +4,8 @@
 
 pub mod btf_profile;
 pub mod discover;
-pub mod elf_exports;
 pub mod dmesg;
+pub mod elf_exports;
 pub mod kallsyms;
 pub mod locate;
 pub mod modules;
