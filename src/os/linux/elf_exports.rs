@@ -207,7 +207,7 @@ impl DynamicImage {
         };
         let l = Layout { is64, big };
         if is64 {
-            mem.read(base + 52, &mut eh[52..64])?;
+            mem.read(at(base, 52)?, &mut eh[52..64])?;
         }
         let e_type = l.u16(&eh, 16);
         if e_type != ET_EXEC && e_type != ET_DYN {
@@ -283,7 +283,11 @@ impl DynamicImage {
         let mut entry = vec![0u8; l.dynent()];
         let mut va = dyn_vaddr.wrapping_add(bias);
         for _ in 0..MAX_DYN {
-            mem.read(va, &mut entry)?;
+            // An unreadable entry ends the section, as DT_NULL would: the
+            // tags found so far may still be enough.
+            if mem.read(va, &mut entry).is_err() {
+                break;
+            }
             let tag = l.word(&entry, 0);
             let val = l.word(&entry, l.word_size() as usize);
             match tag {
@@ -392,11 +396,11 @@ impl DynamicImage {
         }
         let buckets = at(table, 16 + bloom_size * l.word_size())?;
         let chains = at(buckets, nbuckets * 4)?;
-        let mut index = u64::from(read_u32(mem, l, at(buckets, u64::from(h) % nbuckets * 4)?)?);
-        if index < symoffset {
+        let start = u64::from(read_u32(mem, l, at(buckets, u64::from(h) % nbuckets * 4)?)?);
+        if start < symoffset {
             return Ok(None);
         }
-        for _ in 0..MAX_SYMBOLS {
+        for index in start..start + MAX_SYMBOLS {
             let link = read_u32(mem, l, at(chains, (index - symoffset) * 4)?)?;
             if link | 1 == h | 1 {
                 if let Some(v) = self.defines(mem, index, want)? {
@@ -406,7 +410,6 @@ impl DynamicImage {
             if link & 1 != 0 {
                 return Ok(None);
             }
-            index += 1;
         }
         Err(Error::Malformed("DT_GNU_HASH chain does not end"))
     }
@@ -564,13 +567,10 @@ impl DynamicImage {
                 if shndx == SHN_UNDEF || name == 0 || !pick(value) {
                     continue;
                 }
-                match self.name(mem, name) {
-                    Ok(s) if !s.is_empty() => {
-                        if take(s, value) {
-                            return Ok(());
-                        }
+                if let Ok(s) = self.name(mem, name) {
+                    if !s.is_empty() && take(s, value) {
+                        return Ok(());
                     }
-                    _ => {}
                 }
             }
             first += n;
@@ -609,4 +609,91 @@ pub fn export_to_rva(vmi: &Vmi, dtb: u64, base: u64, symbol: &str) -> Result<u64
 pub fn rva_to_export(vmi: &Vmi, dtb: u64, base: u64, rva: u64) -> Result<String> {
     let mem = ProcessMemory { vmi, dtb };
     DynamicImage::parse(&mem, base)?.symbol_at(&mem, rva)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbol_entries_in_both_classes_and_byte_orders() {
+        // Elf64_Sym: name, info, other, shndx, value, size.
+        let mut e64 = [0u8; 24];
+        e64[..4].copy_from_slice(&7u32.to_be_bytes());
+        e64[6..8].copy_from_slice(&12u16.to_be_bytes());
+        e64[8..16].copy_from_slice(&0x1122_3344_5566u64.to_be_bytes());
+        let big64 = Layout {
+            is64: true,
+            big: true,
+        };
+        assert_eq!(big64.symbol(&e64), (7, 0x1122_3344_5566, 12));
+        // Elf32_Sym: name, value, size, info, other, shndx.
+        let mut e32 = [0u8; 16];
+        e32[..4].copy_from_slice(&9u32.to_le_bytes());
+        e32[4..8].copy_from_slice(&0x8048_1234u32.to_le_bytes());
+        e32[14..16].copy_from_slice(&3u16.to_le_bytes());
+        let little32 = Layout {
+            is64: false,
+            big: false,
+        };
+        assert_eq!(little32.symbol(&e32), (9, 0x8048_1234, 3));
+        assert_eq!(
+            (little32.phent(), little32.dynent(), little32.syment()),
+            (32, 8, 16)
+        );
+        assert_eq!(
+            (big64.phent(), big64.dynent(), big64.syment()),
+            (56, 16, 24)
+        );
+    }
+
+    #[test]
+    fn hash_functions() {
+        assert_eq!(gnu_hash(b""), 5381);
+        assert_eq!(gnu_hash(b"printf"), 0x156b_2bb8);
+        assert_eq!(sysv_hash(b"printf"), 0x0779_05a6);
+    }
+
+    struct Bytes(Vec<u8>);
+    impl ImageMemory for Bytes {
+        fn read(&self, va: u64, buf: &mut [u8]) -> Result<()> {
+            let s = usize::try_from(va).map_err(|_| Error::Malformed("va"))?;
+            let src = self
+                .0
+                .get(s..s.saturating_add(buf.len()))
+                .ok_or(Error::PageNotPresent { va, level: 1 })?;
+            buf.copy_from_slice(src);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn names_are_bounded() {
+        let img = DynamicImage {
+            layout_is64: true,
+            layout_big: false,
+            base: 0,
+            link_base: 0,
+            symtab: 0,
+            strtab: 0x10,
+            strsz: Some(0x2000),
+            hash: None,
+            gnu_hash: None,
+        };
+        let mut b = vec![b'a'; 0x3000];
+        b[0x10 + 5] = 0;
+        // A name that crosses a page boundary.
+        b[0x10 + 0xff0 + 0x20] = 0;
+        let mem = Bytes(b);
+        assert_eq!(img.name(&mem, 0).as_deref(), Ok("aaaaa"));
+        assert_eq!(img.name(&mem, 0xff0).map(|s| s.len()), Ok(0x20));
+        assert_eq!(
+            img.name(&mem, 0x1100),
+            Err(Error::Malformed("symbol name too long"))
+        );
+        assert_eq!(
+            img.name(&mem, 0x2000),
+            Err(Error::Malformed("symbol name outside the string table"))
+        );
+    }
 }
