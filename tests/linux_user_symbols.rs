@@ -542,7 +542,7 @@ fn damaged_images_never_panic() {
     let start = std::time::Instant::now();
     for spec in specs() {
         let b = build(spec);
-        for _ in 0..400 {
+        for _ in 0..1500 {
             let mut bytes = b.bytes.clone();
             for _ in 0..1 + rng.next() % 6 {
                 let at = (rng.next() % bytes.len() as u64) as usize;
