@@ -9,7 +9,7 @@ use core::ptr;
 use super::access::{mode_override, nested_stage, quiet_or, quiet_status};
 use super::guard::{c_str_utf8, in_ref, instance_ref, out_ref};
 use super::types::*;
-use crate::cache::NESTED_PHYSICAL;
+use crate::cache::{SymKey, NESTED_PHYSICAL};
 use crate::paging::Translation;
 use crate::{Error, PageMode, Result};
 
@@ -130,11 +130,6 @@ fn context_dtb(vmi: &vmi_instance, ctx: &access_context_t) -> Result<u64> {
     }
 }
 
-const NO_USYM: Error = Error::Unsupported(
-    "user-space symbol lookup (PE/ELF export parsing) is not implemented; only symbols added \
-     with vmi_symcache_add/vmi_rvacache_add resolve",
-);
-
 /// Translates kernel virtual address `vaddr` to a guest-physical address.
 #[no_mangle]
 pub unsafe extern "C" fn vmi_translate_kv2p(
@@ -211,9 +206,27 @@ pub unsafe extern "C" fn vmi_translate_sym2v(
         let ctx = unsafe { in_ref(ctx, "access context is NULL") }?;
         let sym = unsafe { c_str_utf8(symbol, "symbol is NULL or not UTF-8") }?;
         let out = unsafe { out_ref(vaddr, "vaddr is NULL") }?;
+        // Upstream leaves 0 behind when the lookup fails.
+        *out = 0;
         let dtb = context_dtb(vmi, ctx)?;
-        let key = (sym.to_owned(), ctx.addr(), dtb);
-        *out = vmi.core.caches.sym.get(&key).ok_or(NO_USYM)?;
+        let base = ctx.addr();
+        if let Some(va) = vmi.core.caches.sym.get(&SymKey(sym, base, dtb)) {
+            *out = va;
+            return Ok(());
+        }
+        let os = vmi.core.os().ok_or(Error::Unsupported(
+            "user-space symbol lookup needs an OS layer",
+        ))?;
+        let rva = os.usym2rva(&vmi.core, dtb, base, sym)?;
+        let mut va = base.wrapping_add(rva);
+        // Canonical form as upstream makes it (bit 47 sign-extended), but
+        // only for 4-level x86-64 paging: 57-bit and AArch64 user
+        // addresses may have bit 47 set without being kernel addresses.
+        if va & (1 << 47) != 0 && vmi.core.page_mode() == PageMode::Ia32e {
+            va |= 0xffff_0000_0000_0000;
+        }
+        vmi.core.caches.sym.insert((sym.to_owned(), base, dtb), va);
+        *out = va;
         Ok(())
     })
 }
@@ -231,12 +244,18 @@ pub unsafe extern "C" fn vmi_translate_v2sym(
         let vmi = unsafe { instance_ref(vmi) }?;
         let ctx = unsafe { in_ref(ctx, "access context is NULL") }?;
         let dtb = context_dtb(vmi, ctx)?;
-        let name = vmi
-            .core
-            .caches
-            .rva
-            .get(&(ctx.addr(), dtb, rva))
-            .ok_or(NO_USYM)?;
+        let key = (ctx.addr(), dtb, rva);
+        let name = match vmi.core.caches.rva.get(&key) {
+            Some(n) => n,
+            None => {
+                let os = vmi.core.os().ok_or(Error::Unsupported(
+                    "user-space symbol lookup needs an OS layer",
+                ))?;
+                let n = os.rva2usym(&vmi.core, dtb, ctx.addr(), rva)?;
+                vmi.core.caches.rva.insert(key, n.clone());
+                n
+            }
+        };
         Ok(vmi.keep_string(&name))
     })
 }

@@ -41,6 +41,18 @@ pub trait OsLayer: Send + Sync {
         Err(Error::Unsupported("reverse symbol lookup for this OS"))
     }
 
+    /// RVA of the symbol `symbol` exported by the user-space image whose
+    /// header is at `base` in the address space `dtb`.
+    fn usym2rva(&self, _vmi: &Vmi, _dtb: u64, _base: u64, _symbol: &str) -> Result<u64> {
+        Err(Error::Unsupported("user-space symbol lookup for this OS"))
+    }
+
+    /// Symbol exported at `rva` by the user-space image whose header is at
+    /// `base` in the address space `dtb`.
+    fn rva2usym(&self, _vmi: &Vmi, _dtb: u64, _base: u64, _rva: u64) -> Result<String> {
+        Err(Error::Unsupported("user-space symbol lookup for this OS"))
+    }
+
     fn pid_to_dtb(&self, vmi: &Vmi, pid: i32) -> Result<u64>;
     fn dtb_to_pid(&self, vmi: &Vmi, dtb: u64) -> Result<i32>;
 

@@ -5,6 +5,7 @@
 pub mod btf_profile;
 pub mod discover;
 pub mod dmesg;
+pub mod elf_exports;
 pub mod kallsyms;
 pub mod locate;
 pub mod modules;
@@ -478,6 +479,14 @@ impl LinuxOs {
 impl OsLayer for LinuxOs {
     fn os_type(&self) -> OsType {
         OsType::Linux
+    }
+
+    fn usym2rva(&self, vmi: &Vmi, dtb: u64, base: u64, symbol: &str) -> Result<u64> {
+        elf_exports::export_to_rva(vmi, dtb, base, symbol)
+    }
+
+    fn rva2usym(&self, vmi: &Vmi, dtb: u64, base: u64, rva: u64) -> Result<String> {
+        elf_exports::rva_to_export(vmi, dtb, base, rva)
     }
 
     fn ksym2v(&self, _vmi: &Vmi, symbol: &str) -> Result<u64> {
