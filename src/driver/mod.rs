@@ -30,6 +30,18 @@ pub trait PhysicalMemory: Send + Sync {
         None
     }
 
+    /// Zero-copy view of `len` bytes at `pa` when they are contiguous in
+    /// our address space (a mapped file). Scans of whole megabytes use it
+    /// to avoid copying into fresh memory; `None` means "copy instead".
+    fn contiguous(&self, _pa: u64, _len: usize) -> Option<&[u8]> {
+        None
+    }
+
+    /// Hint that `[pa, pa+len)` is about to be read in bulk (a scan). A
+    /// mapped source fills its page tables in one call instead of taking a
+    /// fault per page. Best effort: errors are ignored.
+    fn prefetch(&self, _pa: u64, _len: u64) {}
+
     /// Backed physical ranges, sorted, non-overlapping.
     fn ranges(&self) -> &[PhysRange];
 

@@ -66,6 +66,24 @@ impl MappedFile {
         }
     }
 
+    /// Populates the page tables of `[off, off+len)` of the mapping in one
+    /// call (MADV_POPULATE_READ); kernels without it just fault as usual.
+    pub(crate) fn populate(&self, off: u64, len: u64) {
+        let end = self.len().min(off.saturating_add(len));
+        if off >= end {
+            return;
+        }
+        let (Ok(o), Ok(l)) = (usize::try_from(off), usize::try_from(end - off)) else {
+            return;
+        };
+        // Best effort: on kernels without MADV_POPULATE_READ the pages
+        // simply fault in as they are touched.
+        let _ = match &self.backing {
+            Backing::ReadOnly(m) => m.advise_range(memmap2::Advice::PopulateRead, o, l),
+            Backing::ReadWrite(m) => m.advise_range(memmap2::Advice::PopulateRead, o, l),
+        };
+    }
+
     pub(crate) fn writable(&self) -> bool {
         matches!(self.backing, Backing::ReadWrite(_))
     }

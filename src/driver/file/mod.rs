@@ -287,6 +287,32 @@ impl PhysicalMemory for FileDriver {
         bytes.get(start..end)
     }
 
+    fn prefetch(&self, pa: u64, len: u64) {
+        match &self.layout {
+            Layout::Identity { .. } => self.map.populate(pa, len),
+            Layout::Table(t) => {
+                if let Some(s) = t.find(pa) {
+                    let n = len.min(s.data_end.saturating_sub(pa));
+                    self.map.populate(s.offset + (pa - s.start), n);
+                }
+            }
+        }
+    }
+
+    fn contiguous(&self, pa: u64, len: usize) -> Option<&[u8]> {
+        let bytes = self.map.bytes()?;
+        let end = pa.checked_add(len as u64)?;
+        let off = match &self.layout {
+            Layout::Identity { end: limit } => (end <= *limit).then_some(pa)?,
+            Layout::Table(t) => {
+                let s = t.find(pa)?;
+                (end <= s.data_end).then(|| s.offset + (pa - s.start))?
+            }
+        };
+        let start = usize::try_from(off).ok()?;
+        bytes.get(start..start.checked_add(len)?)
+    }
+
     fn ranges(&self) -> &[PhysRange] {
         &self.ranges
     }

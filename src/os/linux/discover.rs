@@ -136,15 +136,20 @@ fn find_kallsyms_in(
         let end = (start + KALLSYMS_WINDOW).min(r.end);
         log_debug!("linux: banner hit at {h:#x}");
         let tc = std::time::Instant::now();
-        let window = physscan::copy_window(mem, start, end);
-        log_debug!("linux: window copy {:.1} ms", ms(tc));
-        let window = match window {
-            Ok(w) => w,
-            Err(e) => {
-                failure = Some(e);
-                return false;
-            }
+        mem.prefetch(start, end - start);
+        // Mapped sources lend the window; others copy it.
+        let window: std::borrow::Cow<'_, [u8]> = match mem.contiguous(start, (end - start) as usize)
+        {
+            Some(w) => std::borrow::Cow::Borrowed(w),
+            None => match physscan::copy_window(mem, start, end) {
+                Ok(w) => std::borrow::Cow::Owned(w),
+                Err(e) => {
+                    failure = Some(e);
+                    return false;
+                }
+            },
         };
+        log_debug!("linux: window ready in {:.1} ms", ms(tc));
         let tk = std::time::Instant::now();
         let found = Kallsyms::find(&window, &kallsyms::Options::default());
         log_debug!(

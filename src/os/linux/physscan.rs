@@ -8,6 +8,9 @@ use crate::addr::PAGE_SIZE;
 use crate::driver::{PhysRange, PhysicalMemory};
 use crate::error::{Error, Result};
 
+/// Scans ask the source to map this much ahead at a time.
+const PREFETCH: u64 = 4 << 20;
+
 /// Largest window [`copy_window`] will allocate.
 pub const MAX_WINDOW: u64 = 256 << 20;
 
@@ -47,6 +50,9 @@ pub fn find_all(
         let mut prev_end: Option<u64> = None;
         let mut pa = r.start;
         while pa < r.end {
+            if pa % PREFETCH == 0 || pa == r.start {
+                mem.prefetch(pa, PREFETCH.min(r.end - pa));
+            }
             let page_end = ((pa | (PAGE_SIZE - 1)) + 1).min(r.end);
             let len = (page_end - pa) as usize;
             let bytes: &[u8] = match mem.page_slice(pa) {
