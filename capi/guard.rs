@@ -139,7 +139,13 @@ pub(crate) unsafe fn c_str_utf8<'a>(p: *const c_char, what: &'static str) -> Res
 /// callers can release it with `free()`. NULL if `bytes` contains a NUL or
 /// allocation fails.
 pub(crate) fn malloc_c_string(bytes: &[u8]) -> *mut c_char {
-    if memchr::memchr(0, bytes).is_some() {
+    // Short strings (the common case) are checked without a vector setup.
+    let has_nul = if bytes.len() <= 32 {
+        bytes.contains(&0)
+    } else {
+        memchr::memchr(0, bytes).is_some()
+    };
+    if has_nul {
         return core::ptr::null_mut();
     }
     let Some(len) = bytes.len().checked_add(1) else {

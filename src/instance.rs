@@ -510,6 +510,7 @@ impl Vmi {
 
     /// Resolves an access to (page-table root or None for physical, start
     /// address, paging mode).
+    #[inline]
     fn resolve(&self, access: &Access<'_>) -> Result<(Option<u64>, u64, PageMode)> {
         let mode = access
             .mode
@@ -518,6 +519,8 @@ impl Vmi {
         Ok(match access.space {
             Space::Physical => (None, access.addr, PageMode::None),
             Space::Dtb(dtb) => (Some(dtb), access.addr, mode),
+            // The kernel's address space, the most common by far.
+            Space::Pid(0) if self.kpgd != 0 => (Some(self.kpgd), access.addr, mode),
             Space::Pid(pid) => (Some(self.pid_to_dtb(pid)?), access.addr, mode),
             Space::KernelSymbol(sym) => (Some(self.require_kpgd()?), self.ksym2v(sym)?, mode),
         })
@@ -725,7 +728,7 @@ impl Vmi {
         let (root, start, mode) = self.resolve(access)?;
         let pa = self.locate(root, start, mode, access.nested)?;
         if let Some(s) = self.driver.page_slice(pa) {
-            if let Some(nul) = memchr::memchr(0, s) {
+            if let Some(nul) = find_nul(s) {
                 return Ok(f(&s[..nul]));
             }
         }
@@ -792,6 +795,18 @@ impl Vmi {
             Some(c) => c.resume(),
             None => Ok(()),
         }
+    }
+}
+
+/// Position of the first NUL. Kernel strings are mostly short (comm is 16
+/// bytes): a plain look at the first bytes beats setting up a vector
+/// search, which takes over for the rest.
+#[inline]
+fn find_nul(s: &[u8]) -> Option<usize> {
+    let head = s.len().min(32);
+    match s[..head].iter().position(|&b| b == 0) {
+        Some(i) => Some(i),
+        None => memchr::memchr(0, &s[head..]).map(|i| i + head),
     }
 }
 
