@@ -215,6 +215,28 @@ unsafe fn read_pa_fixed(
     })
 }
 
+/// Fixed-size read at a virtual address of process `pid`, through the
+/// core's lean path for field-sized reads.
+#[inline]
+unsafe fn read_va_fixed(
+    name: &'static str,
+    vmi: vmi_instance_t,
+    vaddr: addr_t,
+    pid: vmi_pid_t,
+    out: *mut u8,
+    len: usize,
+) -> status_t {
+    quiet_status(name, || {
+        // SAFETY: the handle comes from vmi_init; `out` from the caller.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let buf = unsafe { buffer_mut(out.cast(), len) }?;
+        if pid < 0 {
+            return Err(Error::InvalidArgument("negative pid"));
+        }
+        vmi.core.read_small(pid, vaddr, buf)
+    })
+}
+
 /// Reads `count` bytes into `buf`; `*done` (optional) gets the bytes read
 /// before the first failure, on success and failure alike.
 unsafe fn read_with(
@@ -858,14 +880,7 @@ pub unsafe extern "C" fn vmi_read_8_va(
     pid: vmi_pid_t,
     value: *mut u8,
 ) -> status_t {
-    read_with(
-        "vmi_read_8_va",
-        vmi,
-        1,
-        value.cast(),
-        ptr::null_mut(),
-        |_| pid_access(pid, vaddr),
-    )
+    read_va_fixed("vmi_read_8_va", vmi, vaddr, pid, value.cast(), 1)
 }
 
 /// Reads a 16-bit value at virtual address `vaddr` of process `pid`.
@@ -876,14 +891,7 @@ pub unsafe extern "C" fn vmi_read_16_va(
     pid: vmi_pid_t,
     value: *mut u16,
 ) -> status_t {
-    read_with(
-        "vmi_read_16_va",
-        vmi,
-        2,
-        value.cast(),
-        ptr::null_mut(),
-        |_| pid_access(pid, vaddr),
-    )
+    read_va_fixed("vmi_read_16_va", vmi, vaddr, pid, value.cast(), 2)
 }
 
 /// Reads a 32-bit value at virtual address `vaddr` of process `pid`.
@@ -894,14 +902,7 @@ pub unsafe extern "C" fn vmi_read_32_va(
     pid: vmi_pid_t,
     value: *mut u32,
 ) -> status_t {
-    read_with(
-        "vmi_read_32_va",
-        vmi,
-        4,
-        value.cast(),
-        ptr::null_mut(),
-        |_| pid_access(pid, vaddr),
-    )
+    read_va_fixed("vmi_read_32_va", vmi, vaddr, pid, value.cast(), 4)
 }
 
 /// Reads a 64-bit value at virtual address `vaddr` of process `pid`.
@@ -912,14 +913,7 @@ pub unsafe extern "C" fn vmi_read_64_va(
     pid: vmi_pid_t,
     value: *mut u64,
 ) -> status_t {
-    read_with(
-        "vmi_read_64_va",
-        vmi,
-        8,
-        value.cast(),
-        ptr::null_mut(),
-        |_| pid_access(pid, vaddr),
-    )
+    read_va_fixed("vmi_read_64_va", vmi, vaddr, pid, value.cast(), 8)
 }
 
 /// Reads a guest pointer at virtual address `vaddr` of process `pid`.
@@ -930,7 +924,26 @@ pub unsafe extern "C" fn vmi_read_addr_va(
     pid: vmi_pid_t,
     value: *mut addr_t,
 ) -> status_t {
-    read_addr_with("vmi_read_addr_va", vmi, value, |_| pid_access(pid, vaddr))
+    quiet_status("vmi_read_addr_va", || {
+        // SAFETY: the handle comes from vmi_init; `value` from the caller.
+        let v = unsafe { instance_ref(vmi) }?;
+        let out = unsafe { out_ref(value, "value is NULL") }?;
+        if pid < 0 {
+            return Err(Error::InvalidArgument("negative pid"));
+        }
+        let width = pointer_width(&v.core)?;
+        // As upstream: an 8-byte read lands in `*value` directly (left as
+        // it was where nothing was read); a 4-byte one is zero-extended
+        // into it even when the read fails.
+        let mut b = if width == 8 {
+            out.to_le_bytes()
+        } else {
+            [0u8; 8]
+        };
+        let r = v.core.read_small(pid, vaddr, &mut b[..width]);
+        *out = u64::from_le_bytes(b);
+        r
+    })
 }
 
 /// Reads a NUL-terminated string at `vaddr` of process `pid`; free() the result.

@@ -667,6 +667,31 @@ impl Vmi {
         })
     }
 
+    /// A field-sized read at `va` in the address space of `pid` (0: the
+    /// kernel): the common shape of introspection reads, so it skips the
+    /// general access resolution. Falls back to [`Vmi::read`] for reads that
+    /// cross a page.
+    #[inline]
+    pub fn read_small(&self, pid: i32, va: u64, buf: &mut [u8]) -> Result<()> {
+        let in_page = (va & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE;
+        if buf.is_empty()
+            || !in_page
+            || matches!(self.page_mode, PageMode::None | PageMode::Unknown)
+        {
+            return self
+                .read(&Access::pid(pid, va), buf)
+                .into_result()
+                .map(drop);
+        }
+        let dtb = if pid == 0 && self.kpgd != 0 {
+            self.kpgd
+        } else {
+            self.pid_to_dtb(pid)?
+        };
+        let pa = self.translate_in(dtb, va, self.page_mode)?;
+        self.read_phys_chunk(pa, buf)
+    }
+
     /// Writes through any address space (upstream's `vmi_write`).
     pub fn write(&self, access: &Access<'_>, data: &[u8]) -> Transfer {
         let Some(writer) = self.driver.as_write() else {
