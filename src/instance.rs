@@ -88,6 +88,14 @@ pub struct Transfer {
 }
 
 impl Transfer {
+    /// Nothing transferred: the access failed before its first byte.
+    pub fn failed(e: Error) -> Transfer {
+        Transfer {
+            bytes: 0,
+            error: Some(e),
+        }
+    }
+
     pub fn ok(&self) -> bool {
         self.error.is_none()
     }
@@ -633,12 +641,7 @@ impl Vmi {
     pub fn read(&self, access: &Access<'_>, buf: &mut [u8]) -> Transfer {
         let (root, start, mode) = match self.resolve(access) {
             Ok(r) => r,
-            Err(e) => {
-                return Transfer {
-                    bytes: 0,
-                    error: Some(e),
-                }
-            }
+            Err(e) => return Transfer::failed(e),
         };
         if root.is_none() && access.nested.is_none() {
             return self.read_pa(start, buf);
@@ -655,10 +658,7 @@ impl Vmi {
                     bytes: buf.len(),
                     error: None,
                 },
-                Err(e) => Transfer {
-                    bytes: 0,
-                    error: Some(e),
-                },
+                Err(e) => Transfer::failed(e),
             };
         }
         self.transfer_pages(start, buf.len(), |va, range| {
@@ -695,21 +695,13 @@ impl Vmi {
     /// Writes through any address space (upstream's `vmi_write`).
     pub fn write(&self, access: &Access<'_>, data: &[u8]) -> Transfer {
         let Some(writer) = self.driver.as_write() else {
-            return Transfer {
-                bytes: 0,
-                error: Some(Error::Unsupported(
-                    "memory source is read-only (open it writable)",
-                )),
-            };
+            return Transfer::failed(Error::Unsupported(
+                "memory source is read-only (open it writable)",
+            ));
         };
         let (root, start, mode) = match self.resolve(access) {
             Ok(r) => r,
-            Err(e) => {
-                return Transfer {
-                    bytes: 0,
-                    error: Some(e),
-                }
-            }
+            Err(e) => return Transfer::failed(e),
         };
         let nested = access.nested;
         self.transfer_pages(start, data.len(), |addr, range| {

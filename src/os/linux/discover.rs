@@ -35,6 +35,7 @@ use crate::profile::btf::{self, Btf};
 use crate::profile::{OsKind, Profile, ProfileSource};
 
 use super::kallsyms::{self, Kallsyms};
+pub use super::locate::Family;
 use super::locate::KernelLocation;
 use super::offsets::TaskOffsets;
 use super::physscan;
@@ -60,13 +61,6 @@ const X86_32_TEXT_LINK: u64 = 0xc100_0000;
 /// arm64 (VA_BITS_MIN 48): KIMAGE_VADDR, and `_stext` one 64 KiB segment on.
 const ARM64_TEXT_LINK: u64 = 0xffff_8000_0800_0000;
 const ARM64_STEXT_OFFSET: u64 = 0x10000;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    X86_64,
-    X86_32,
-    Arm64,
-}
 
 /// What discovery found; `profile` holds link-time symbols and, with BTF,
 /// all types.
@@ -187,14 +181,6 @@ fn family_of(ks: &Kallsyms) -> Family {
         Family::X86_64
     } else {
         Family::Arm64
-    }
-}
-
-fn modes_for(f: Family) -> &'static [PageMode] {
-    match f {
-        Family::X86_64 => &[PageMode::Ia32e, PageMode::Ia32eLa57],
-        Family::X86_32 => &[PageMode::Pae, PageMode::Legacy],
-        Family::Arm64 => &[PageMode::Aarch64],
     }
 }
 
@@ -579,7 +565,7 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         .or(Some(config.page_mode()).filter(|m| !matches!(m, PageMode::Unknown | PageMode::None)))
     {
         Some(m) => vec![m],
-        None => modes_for(family).to_vec(),
+        None => family.paging_modes().to_vec(),
     };
     let known_root = reg_root.zip(reg_mode);
     let t1 = std::time::Instant::now();

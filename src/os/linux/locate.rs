@@ -34,12 +34,23 @@ pub struct Hints {
     pub mode: Option<PageMode>,
 }
 
-/// The kernel's family as its link addresses reveal it.
+/// The kernel's architecture family; decides which paging modes to try.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Family {
+pub enum Family {
     X86_64,
     X86_32,
     Arm64,
+}
+
+impl Family {
+    /// The paging modes a kernel of this family may run in, likeliest first.
+    pub fn paging_modes(self) -> &'static [PageMode] {
+        match self {
+            Family::X86_64 => &[PageMode::Ia32e, PageMode::Ia32eLa57],
+            Family::X86_32 => &[PageMode::Pae, PageMode::Legacy],
+            Family::Arm64 => &[PageMode::Aarch64],
+        }
+    }
 }
 
 const BANNER: &[u8] = b"Linux version ";
@@ -62,14 +73,6 @@ fn family(p: &Profile, text: u64) -> Family {
         Family::X86_64
     } else {
         Family::Arm64
-    }
-}
-
-fn modes_for(f: Family) -> &'static [PageMode] {
-    match f {
-        Family::X86_64 => &[PageMode::Ia32e, PageMode::Ia32eLa57],
-        Family::X86_32 => &[PageMode::Pae, PageMode::Legacy],
-        Family::Arm64 => &[PageMode::Aarch64],
     }
 }
 
@@ -212,7 +215,7 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
     let fam = family(profile, text);
     let modes: Vec<PageMode> = match hints.mode {
         Some(m) if !matches!(m, PageMode::Unknown | PageMode::None) => vec![m],
-        _ => modes_for(fam).to_vec(),
+        _ => fam.paging_modes().to_vec(),
     };
 
     // 1. A page table we were given (config kpgd, or CR3/TTBR1 of a vCPU).
