@@ -262,6 +262,31 @@ unsafe fn read_with(
     st
 }
 
+/// Reads `count` bytes at kernel symbol `sym` through the core's symbol
+/// memo and lean read path; `*done` as for [`read_with`].
+unsafe fn read_ksym_with(
+    name: &'static str,
+    vmi: vmi_instance_t,
+    sym: *const c_char,
+    count: usize,
+    buf: *mut c_void,
+    done: *mut usize,
+) -> status_t {
+    let mut n = 0usize;
+    let st = quiet_status(name, || {
+        // SAFETY: as in `read_with`; `sym` is the caller's C string.
+        let vmi = unsafe { instance_ref(vmi) }?;
+        let sym = unsafe { c_str(sym, "symbol is NULL") }?.to_bytes();
+        let buf = unsafe { buffer_mut(buf, count) }?;
+        let t = vmi.core.read_ksym(sym, buf);
+        n = t.bytes;
+        t.into_result().map(drop)
+    });
+    // SAFETY: optional out-pointer from the caller.
+    unsafe { write_opt(done, n) };
+    st
+}
+
 /// Writes `count` bytes from `buf`; `*done` as for [`read_with`].
 unsafe fn write_with(
     name: &'static str,
@@ -677,9 +702,7 @@ pub unsafe extern "C" fn vmi_read_ksym(
     buf: *mut c_void,
     bytes_read: *mut usize,
 ) -> status_t {
-    read_with("vmi_read_ksym", vmi, count, buf, bytes_read, |_| {
-        ksym_access(sym)
-    })
+    read_ksym_with("vmi_read_ksym", vmi, sym, count, buf, bytes_read)
 }
 
 /// Reads `count` bytes at virtual address `vaddr` of process `pid` (0 for the kernel).
@@ -795,13 +818,13 @@ pub unsafe extern "C" fn vmi_read_8_ksym(
     sym: *const c_char,
     value: *mut u8,
 ) -> status_t {
-    read_with(
+    read_ksym_with(
         "vmi_read_8_ksym",
         vmi,
+        sym,
         1,
         value.cast(),
         ptr::null_mut(),
-        |_| ksym_access(sym),
     )
 }
 
@@ -812,13 +835,13 @@ pub unsafe extern "C" fn vmi_read_16_ksym(
     sym: *const c_char,
     value: *mut u16,
 ) -> status_t {
-    read_with(
+    read_ksym_with(
         "vmi_read_16_ksym",
         vmi,
+        sym,
         2,
         value.cast(),
         ptr::null_mut(),
-        |_| ksym_access(sym),
     )
 }
 
@@ -829,13 +852,13 @@ pub unsafe extern "C" fn vmi_read_32_ksym(
     sym: *const c_char,
     value: *mut u32,
 ) -> status_t {
-    read_with(
+    read_ksym_with(
         "vmi_read_32_ksym",
         vmi,
+        sym,
         4,
         value.cast(),
         ptr::null_mut(),
-        |_| ksym_access(sym),
     )
 }
 
@@ -846,13 +869,13 @@ pub unsafe extern "C" fn vmi_read_64_ksym(
     sym: *const c_char,
     value: *mut u64,
 ) -> status_t {
-    read_with(
+    read_ksym_with(
         "vmi_read_64_ksym",
         vmi,
+        sym,
         8,
         value.cast(),
         ptr::null_mut(),
-        |_| ksym_access(sym),
     )
 }
 

@@ -104,7 +104,7 @@ pub unsafe extern "C" fn vmi_v2pcache_nested_add(
 #[no_mangle]
 pub unsafe extern "C" fn vmi_symcache_flush(vmi: vmi_instance_t) {
     with_instance("vmi_symcache_flush", vmi, |v| {
-        v.core.caches.sym.flush();
+        v.core.caches.flush_symbols();
         Ok(())
     })
 }

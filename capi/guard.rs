@@ -130,9 +130,14 @@ pub(crate) unsafe fn c_str<'a>(p: *const c_char, what: &'static str) -> Result<&
 /// As for `c_str`.
 pub(crate) unsafe fn c_str_utf8<'a>(p: *const c_char, what: &'static str) -> Result<&'a str> {
     // SAFETY: forwarded to the caller.
-    unsafe { c_str(p, what) }?
-        .to_str()
-        .map_err(|_| Error::InvalidArgument(what))
+    let bytes = unsafe { c_str(p, what) }?.to_bytes();
+    // Names are almost always ASCII, which is checked a word at a time;
+    // the general UTF-8 validation costs more than the lookup they feed.
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return Ok(unsafe { core::str::from_utf8_unchecked(bytes) });
+    }
+    core::str::from_utf8(bytes).map_err(|_| Error::InvalidArgument(what))
 }
 
 /// Copies `bytes` into a new NUL-terminated buffer from C's `malloc`, so C

@@ -7,7 +7,7 @@ use core::ffi::c_char;
 use core::ptr;
 
 use super::access::{mode_override, nested_stage, quiet_or, quiet_status};
-use super::guard::{c_str_utf8, in_ref, instance_ref, out_ref};
+use super::guard::{c_str, c_str_utf8, in_ref, instance_ref, out_ref};
 use super::types::*;
 use crate::cache::{SymKey, NESTED_PHYSICAL};
 use crate::paging::Translation;
@@ -185,9 +185,9 @@ pub unsafe extern "C" fn vmi_translate_ksym2v(
     quiet_status("vmi_translate_ksym2v", || {
         // SAFETY: handle from vmi_init, pointers from the caller.
         let vmi = unsafe { instance_ref(vmi) }?;
-        let sym = unsafe { c_str_utf8(symbol, "symbol is NULL or not UTF-8") }?;
+        let sym = unsafe { c_str(symbol, "symbol is NULL") }?.to_bytes();
         let out = unsafe { out_ref(vaddr, "vaddr is NULL") }?;
-        *out = vmi.core.ksym2v(sym)?;
+        *out = vmi.core.ksym2v_bytes(sym)?;
         Ok(())
     })
 }

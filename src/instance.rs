@@ -283,6 +283,7 @@ impl Vmi {
 
     pub fn set_os(&mut self, os: Box<dyn OsLayer>) {
         self.os = Some(os);
+        self.caches.sym_memo.clear();
     }
 
     /// Detects the paging mode from vCPU 0's control registers, when the
@@ -497,12 +498,60 @@ impl Vmi {
 
     /// Kernel symbol to virtual address, through the symbol cache.
     pub fn ksym2v(&self, symbol: &str) -> Result<u64> {
-        if let Some(va) = self.caches.sym.get(&crate::cache::SymKey(symbol, 0, 0)) {
+        self.ksym2v_bytes(symbol.as_bytes())
+    }
+
+    /// [`Vmi::ksym2v`] for a name given as bytes (a C string's), so the
+    /// common case needs no UTF-8 check: callers' entries first, then the
+    /// memo, then the OS layer's index.
+    #[inline]
+    pub fn ksym2v_bytes(&self, symbol: &[u8]) -> Result<u64> {
+        let utf8 = || core::str::from_utf8(symbol).map_err(|_| Error::SymbolNotFound);
+        if !self.caches.sym.is_empty() {
+            if let Some(va) = self.caches.sym.get(&crate::cache::SymKey(utf8()?, 0, 0)) {
+                return Ok(va);
+            }
+        }
+        if let Some(va) = self.caches.sym_memo.get(symbol) {
             return Ok(va);
         }
-        // OS layers answer from an in-memory index, as fast as the cache
-        // would; the cache holds what callers add with vmi_symcache_add.
-        self.require_os()?.ksym2v(self, symbol)
+        let va = self.require_os()?.ksym2v(self, utf8()?)?;
+        self.caches.sym_memo.remember(symbol, va);
+        Ok(va)
+    }
+
+    /// Reads `buf.len()` bytes at kernel symbol `symbol` (given as bytes,
+    /// as [`Vmi::ksym2v_bytes`]).
+    #[inline]
+    pub fn read_ksym(&self, symbol: &[u8], buf: &mut [u8]) -> Transfer {
+        match self.ksym2v_bytes(symbol) {
+            Ok(va) => self.read_kernel(va, buf),
+            Err(e) => Transfer::failed(e),
+        }
+    }
+
+    /// Reads at a kernel virtual address: the lean path when the read stays
+    /// in one page, else the general one (which reports partial reads).
+    #[inline]
+    fn read_kernel(&self, va: u64, buf: &mut [u8]) -> Transfer {
+        let in_page = (va & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE;
+        if buf.is_empty()
+            || !in_page
+            || self.kpgd == 0
+            || matches!(self.page_mode, PageMode::None | PageMode::Unknown)
+        {
+            return self.read(&Access::pid(0, va), buf);
+        }
+        match self
+            .translate_in(self.kpgd, va, self.page_mode)
+            .and_then(|pa| self.read_phys_chunk(pa, buf))
+        {
+            Ok(()) => Transfer {
+                bytes: buf.len(),
+                error: None,
+            },
+            Err(e) => Transfer::failed(e),
+        }
     }
 
     /// Virtual address to kernel symbol (exact match).
@@ -603,7 +652,12 @@ impl Vmi {
     fn read_phys_chunk(&self, pa: u64, out: &mut [u8]) -> Result<()> {
         match self.driver.page_slice(pa) {
             Some(src) if src.len() >= out.len() => {
-                out.copy_from_slice(&src[..out.len()]);
+                // Field-sized copies inline; a library call costs more.
+                match out.len() {
+                    8 => out.copy_from_slice(&src[..8]),
+                    4 => out.copy_from_slice(&src[..4]),
+                    n => out.copy_from_slice(&src[..n]),
+                }
                 Ok(())
             }
             _ => self.driver.read_phys(pa, out),

@@ -144,6 +144,27 @@ static void check_image(const char *image)
         CHECK(back && strcmp(back, want_syms[i]) == 0);
     }
     g_free(kallsyms);
+
+    /* Symbol lookups are remembered, but the caller's symbol cache entries
+     * win, and flushing it forgets both. */
+    {
+        addr_t jiffies = 0, va = 0;
+        uint64_t direct = 0, by_sym = 0;
+        CHECK(vmi_translate_ksym2v(vmi, "jiffies", &jiffies) == VMI_SUCCESS);
+        CHECK(vmi_read_64_va(vmi, jiffies, 0, &direct) == VMI_SUCCESS);
+        CHECK(vmi_read_64_ksym(vmi, "jiffies", &by_sym) == VMI_SUCCESS && by_sym == direct);
+        vmi_symcache_add(vmi, 0, 0, "jiffies", init_task);
+        CHECK(vmi_translate_ksym2v(vmi, "jiffies", &va) == VMI_SUCCESS && va == init_task);
+        vmi_symcache_flush(vmi);
+        CHECK(vmi_translate_ksym2v(vmi, "jiffies", &va) == VMI_SUCCESS && va == jiffies);
+        CHECK(vmi_translate_ksym2v(vmi, "jiffies_", &va) == VMI_FAILURE);
+        CHECK(vmi_translate_ksym2v(vmi, "\xff\xfe", &va) == VMI_FAILURE);
+        size_t got = 99;
+        uint8_t small[3];
+        CHECK(vmi_read_ksym(vmi, "no_such_symbol_here", 3, small, &got) == VMI_FAILURE && got == 0);
+        CHECK(vmi_read_ksym(vmi, "jiffies", 3, small, &got) == VMI_SUCCESS && got == 3);
+        CHECK(memcmp(small, &direct, 3) == 0); /* a snapshot: jiffies stands still */
+    }
     char *banner = vmi_read_str_ksym(vmi, "linux_banner");
     char *version = slurp("truth/version");
     CHECK(banner && version && strncmp(banner, version, strlen(banner) - 1) == 0);

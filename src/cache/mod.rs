@@ -9,6 +9,9 @@ use parking_lot::RwLock;
 
 use crate::addr::PAGE_SIZE;
 
+mod memo;
+pub use memo::SymbolMemo;
+
 const V2P_BITS: u32 = 16;
 const V2P_SLOTS: usize = 1 << V2P_BITS;
 const GEN_MASK: u64 = PAGE_SIZE - 1;
@@ -228,6 +231,9 @@ pub struct Caches {
     pub pid: KeyedCache<i32, u64>,
     /// (symbol, module base, page table) -> virtual address.
     pub sym: KeyedCache<(String, u64, u64), u64>,
+    /// Kernel symbol -> address as the OS layer answered it; in front of
+    /// the OS layer's index, behind `sym` (whose entries callers set).
+    pub sym_memo: SymbolMemo,
     /// (module base, page table, rva) -> symbol.
     pub rva: KeyedCache<(u64, u64, u64), String>,
     /// Two-stage translations: (nested table, guest page table, 4 KiB
@@ -242,10 +248,16 @@ pub struct Caches {
 pub const NESTED_PHYSICAL: u64 = u64::MAX;
 
 impl Caches {
+    /// What `vmi_symcache_flush` empties: the symbol cache and the memo.
+    pub fn flush_symbols(&self) {
+        self.sym.flush();
+        self.sym_memo.clear();
+    }
+
     pub fn flush_all(&self) {
         self.v2p.flush_all();
         self.pid.flush();
-        self.sym.flush();
+        self.flush_symbols();
         self.rva.flush();
         self.nested_v2p.flush();
     }
