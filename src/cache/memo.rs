@@ -2,68 +2,58 @@
 //!
 //! Tools read the same handful of kernel symbols over and over
 //! (`jiffies`, `init_task`, ...). The index answers in about a hash-table
-//! lookup, but a direct-mapped memo keyed by the name's bytes answers in a
-//! load and a short compare, and needs no UTF-8 check of the caller's string.
+//! lookup; this direct-mapped memo answers in a few loads and compares and
+//! needs no UTF-8 check of the caller's string.
 //!
-//! Entries are published through atomic pointers and never freed while the
-//! memo lives, so a reader never sees a freed entry; the number of entries
-//! ever made is capped, which bounds the memory. Clearing bumps a
-//! generation, which makes every older entry invisible at once.
+//! Only names of up to 16 bytes are remembered: their length and first and
+//! last eight bytes (which overlap) are the whole name, so a slot stores the
+//! name inline and nothing is allocated. Slots are seqlocked like the v2p
+//! cache's; clearing bumps a generation.
 
-use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use parking_lot::Mutex;
+use core::sync::atomic::{fence, AtomicU64, Ordering};
 
 const SLOTS: usize = 256;
-/// Entries made over the memo's life; past this, lookups still work but
-/// nothing new is remembered (the index answers instead).
-const MAX_ENTRIES: usize = 4096;
-/// Longer names are not remembered (no kernel symbol is this long).
-const MAX_NAME: usize = 256;
+/// Longest name remembered.
+const MAX_NAME: usize = 16;
 
-struct Entry {
-    generation: u64,
-    va: u64,
-    key: Key,
-    name: Box<[u8]>,
-}
-
-/// A name's length and the words [`key_of`] reads from it; for names of up
-/// to 16 bytes these words cover every byte, so comparing keys compares
-/// the names.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Key {
-    len: usize,
-    head: u64,
-    tail: u64,
+/// `seq` is odd while a writer updates the slot. `tag` is the generation
+/// the entry was written in, shifted, or'ed with the name's length (0: empty).
+#[derive(Default)]
+struct Slot {
+    seq: AtomicU64,
+    tag: AtomicU64,
+    head: AtomicU64,
+    tail: AtomicU64,
+    va: AtomicU64,
 }
 
 pub struct SymbolMemo {
-    slots: Box<[AtomicPtr<Entry>]>,
+    slots: Box<[Slot]>,
     generation: AtomicU64,
-    /// Owns every entry ever published; freed with the memo. Boxed so an
-    /// entry's address stays put while the vector grows.
-    #[allow(clippy::vec_box)]
-    entries: Mutex<Vec<Box<Entry>>>,
 }
 
 impl Default for SymbolMemo {
     fn default() -> Self {
         SymbolMemo {
-            slots: (0..SLOTS)
-                .map(|_| AtomicPtr::new(core::ptr::null_mut()))
-                .collect(),
-            generation: AtomicU64::new(0),
-            entries: Mutex::new(Vec::new()),
+            slots: (0..SLOTS).map(|_| Slot::default()).collect(),
+            generation: AtomicU64::new(1),
         }
     }
 }
 
-/// The key of a name: its length and its first and last (up to) eight
-/// bytes. Short names are read as overlapping words rather than copied
-/// into a buffer (a copy followed by a wide load stalls on store
-/// forwarding).
+/// A name of at most [`MAX_NAME`] bytes as its length and two words that
+/// together hold every byte. Short names are read as overlapping words
+/// rather than copied into a buffer (a copy followed by a wide load stalls
+/// on store forwarding).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Key {
+    len: u64,
+    head: u64,
+    tail: u64,
+}
+
 #[inline]
-fn key_of(name: &[u8]) -> Key {
+fn key_of(name: &[u8]) -> Option<Key> {
     let n = name.len();
     let word = |at: usize, w: usize| -> u64 {
         name[at..at + w]
@@ -71,60 +61,76 @@ fn key_of(name: &[u8]) -> Key {
             .rev()
             .fold(0u64, |acc, &b| (acc << 8) | b as u64)
     };
+    if n == 0 || n > MAX_NAME {
+        return None;
+    }
     let (head, tail) = match n {
         8.. => (word(0, 8), word(n - 8, 8)),
         4..=7 => (word(0, 4), word(n - 4, 4)),
-        1..=3 => (word(0, 1), word(n - 1, 1) << 8 | word(n / 2, 1) << 16),
-        0 => (0, 0),
+        _ => (word(0, 1), word(n - 1, 1) << 8 | word(n / 2, 1) << 16),
     };
-    Key { len: n, head, tail }
+    Some(Key {
+        len: n as u64,
+        head,
+        tail,
+    })
 }
 
-/// Slot of a key: its words mixed. Cheap, and distinct for the names tools
-/// use together.
+/// Slot of a key: its words mixed.
 #[inline]
 fn slot_of(k: &Key) -> usize {
-    let mixed =
-        (k.head ^ k.tail.rotate_left(29) ^ k.len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mixed = (k.head ^ k.tail.rotate_left(29) ^ k.len).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (mixed >> 56) as usize % SLOTS
 }
 
 impl SymbolMemo {
+    fn tag(&self, k: &Key) -> u64 {
+        (self.generation.load(Ordering::Acquire) << 8) | k.len
+    }
+
     /// The remembered address of `name`, if any.
     #[inline]
     pub fn get(&self, name: &[u8]) -> Option<u64> {
-        let key = key_of(name);
-        let p = self.slots[slot_of(&key)].load(Ordering::Acquire);
-        if p.is_null() {
+        let key = key_of(name)?;
+        let slot = &self.slots[slot_of(&key)];
+        let s1 = slot.seq.load(Ordering::Acquire);
+        if s1 & 1 != 0 {
             return None;
         }
-        // SAFETY: non-null slot pointers come from `remember`, which keeps
-        // the boxed entry in `entries` until the memo is dropped, and the
-        // Acquire load pairs with its Release store.
-        let e = unsafe { &*p };
-        let same = e.key == key && (key.len <= 16 || *e.name == *name);
-        (same && e.generation == self.generation.load(Ordering::Acquire)).then_some(e.va)
+        let tag = slot.tag.load(Ordering::Relaxed);
+        let head = slot.head.load(Ordering::Relaxed);
+        let tail = slot.tail.load(Ordering::Relaxed);
+        let va = slot.va.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        if slot.seq.load(Ordering::Relaxed) != s1 {
+            return None;
+        }
+        (tag == self.tag(&key) && head == key.head && tail == key.tail).then_some(va)
     }
 
     /// Remembers that `name` is at `va`, replacing whatever shared its slot.
+    /// Longer names are left to the index.
     pub fn remember(&self, name: &[u8], va: u64) {
-        if name.len() > MAX_NAME {
+        let Some(key) = key_of(name) else {
+            return;
+        };
+        let slot = &self.slots[slot_of(&key)];
+        let s = slot.seq.load(Ordering::Relaxed);
+        // Another writer holds the slot: skip, a memo may forget.
+        if s & 1 != 0
+            || slot
+                .seq
+                .compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
             return;
         }
-        let mut entries = self.entries.lock();
-        if entries.len() >= MAX_ENTRIES {
-            return;
-        }
-        let key = key_of(name);
-        let entry = Box::new(Entry {
-            generation: self.generation.load(Ordering::Acquire),
-            va,
-            key,
-            name: name.into(),
-        });
-        let p = (&*entry as *const Entry).cast_mut();
-        entries.push(entry);
-        self.slots[slot_of(&key)].store(p, Ordering::Release);
+        fence(Ordering::Release);
+        slot.tag.store(self.tag(&key), Ordering::Relaxed);
+        slot.head.store(key.head, Ordering::Relaxed);
+        slot.tail.store(key.tail, Ordering::Relaxed);
+        slot.va.store(va, Ordering::Relaxed);
+        slot.seq.store(s + 2, Ordering::Release);
     }
 
     /// Forgets every entry.
@@ -157,7 +163,7 @@ mod tests {
     #[test]
     fn keys_cover_every_byte_of_short_names() {
         // Names that differ in one byte only, at every position and length.
-        for len in 1..=20usize {
+        for len in 1..=MAX_NAME {
             for pos in 0..len {
                 let a = vec![b'a'; len];
                 let mut b = a.clone();
@@ -185,19 +191,34 @@ mod tests {
     }
 
     #[test]
-    fn bounded_and_safe_under_threads() {
+    fn long_and_empty_names_are_left_to_the_index() {
+        let m = SymbolMemo::default();
+        let long = [b'x'; MAX_NAME + 1];
+        m.remember(&long, 1);
+        assert_eq!(m.get(&long), None);
+        m.remember(b"", 2);
+        assert_eq!(m.get(b""), None);
+        m.remember(&long[..MAX_NAME], 3);
+        assert_eq!(m.get(&long[..MAX_NAME]), Some(3));
+    }
+
+    #[test]
+    fn consistent_under_threads() {
+        // Each name's value encodes the name, so a torn or mixed-up read
+        // shows as a value that belongs to another name.
         let m = Arc::new(SymbolMemo::default());
-        let workers: Vec<_> = (0..4)
+        let workers: Vec<_> = (0..4u64)
             .map(|t| {
                 let m = Arc::clone(&m);
                 std::thread::spawn(move || {
-                    for i in 0..5000u64 {
-                        let name = format!("s{}", (i * 7 + t) % 300);
-                        m.remember(name.as_bytes(), i);
+                    for i in 0..20000u64 {
+                        let id = (i * 7 + t) % 600;
+                        let name = format!("s{id}");
+                        m.remember(name.as_bytes(), id);
                         if let Some(v) = m.get(name.as_bytes()) {
-                            assert!(v < 5000);
+                            assert_eq!(v, id);
                         }
-                        if i % 1000 == 0 {
+                        if i % 5000 == 0 {
                             m.clear();
                         }
                     }
@@ -207,9 +228,5 @@ mod tests {
         for w in workers {
             w.join().unwrap();
         }
-        assert!(m.entries.lock().len() <= MAX_ENTRIES);
-        assert_eq!(m.get(&[b'x'; 300]), None);
-        m.remember(&[b'x'; 300], 1);
-        assert_eq!(m.get(&[b'x'; 300]), None);
     }
 }
