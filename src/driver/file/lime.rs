@@ -2,6 +2,10 @@
 //! `{ magic u32, version u32, s_addr u64, e_addr u64, reserved [u8; 8] }`
 //! little-endian headers, each followed by the `e_addr - s_addr + 1` bytes
 //! of physical memory it describes (`e_addr` is inclusive).
+//!
+//! LiME written straight to a block device (`path=/dev/sdX`) leaves the
+//! rest of the device after the last range: an all-zero header (or a zero
+//! tail too short for one) after at least one range ends the list.
 
 use super::layout::{Segment, MAX_SEGMENTS};
 use crate::error::{Error, Result};
@@ -23,12 +27,27 @@ fn field<const N: usize>(data: &[u8], off: u64) -> Option<[u8; N]> {
     Some(a)
 }
 
-/// Walks every range header; the file must consist of nothing else.
+/// Whether the header slot at `off` is zero padding (checked up to the
+/// header's length or the end of the file, whichever comes first).
+fn zero_header(data: &[u8], off: u64) -> bool {
+    let Ok(start) = usize::try_from(off) else {
+        return false;
+    };
+    let end = start.saturating_add(HEADER_LEN as usize).min(data.len());
+    data.get(start..end)
+        .is_some_and(|h| h.iter().all(|&b| b == 0))
+}
+
+/// Walks every range header; the file must consist of nothing else but
+/// zero padding after the last range.
 pub(crate) fn parse(data: &[u8]) -> Result<Vec<Segment>> {
     let len = data.len() as u64;
     let mut segs = Vec::new();
     let mut off: u64 = 0;
     while off < len {
+        if !segs.is_empty() && zero_header(data, off) {
+            break;
+        }
         if segs.len() >= MAX_SEGMENTS {
             return Err(Error::Malformed("too many LiME ranges"));
         }

@@ -866,6 +866,46 @@ fn lime_hostile_headers() {
     assert!(matches!(open(t.path(), false), Err(Error::Malformed(_))));
 }
 
+#[test]
+fn lime_trailing_zero_padding() {
+    // LiME written to a block device: the device's zeros follow the last range.
+    let good = lime_image(&[(0, 0xfff), (0x2000, 0x2fff)]);
+    let want = [
+        PhysRange {
+            start: 0,
+            end: 0x1000,
+        },
+        PhysRange {
+            start: 0x2000,
+            end: 0x3000,
+        },
+    ];
+    for pad in [5usize, 32, 0x10000] {
+        let mut f = good.clone();
+        f.resize(f.len() + pad, 0);
+        let t = TempFile::new("padded.lime", &f);
+        let d = FileDriver::open(t.path(), false, None).unwrap();
+        assert_eq!(d.format(), FileFormat::Lime, "pad {pad}");
+        assert_eq!(d.ranges(), &want, "pad {pad}");
+        assert_eq!(read(&d, 0x2ff8, 8).unwrap(), expected(0x2ff8, 8));
+        assert_eq!(oor(read(&d, 0x3000, 1)), Some(0x3000));
+    }
+    // A header that is only partly zero is still garbage.
+    let mut f = good.clone();
+    f.resize(f.len() + 64, 0);
+    f[good.len() + 20] = 1;
+    let t = TempFile::new("padjunk.lime", &f);
+    assert!(matches!(open(t.path(), false), Err(Error::Malformed(_))));
+    // Zeros where the first header belongs are not a LiME file at all.
+    let mut f = vec![0u8; 32];
+    f.extend_from_slice(&good);
+    let t = TempFile::new("zerofirst.lime", &f);
+    assert_ne!(
+        FileDriver::open(t.path(), false, None).unwrap().format(),
+        FileFormat::Lime
+    );
+}
+
 // ---------------------------------------------------------------- mutation
 
 /// xorshift64*: deterministic, no dependency.
