@@ -526,9 +526,10 @@ pub fn find_ring(
     let mut best: Option<(u64, u64)> = None;
     let mut tried = 0;
     let mut off = 0usize;
+    // Arrays are word-aligned (on 32-bit, `__log_buf` is only 4-aligned).
     let kernel_ptr = |p: u64| {
         p != 0
-            && p % 8 == 0
+            && p % ptr_width == 0
             && if w == 8 {
                 p >> 48 == 0xffff
             } else {

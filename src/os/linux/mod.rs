@@ -354,6 +354,18 @@ impl LinuxOs {
             )),
             Err(e) => return Err(e),
         };
+        if d.btf.is_none() {
+            log_info!(
+                "linux: no structure types ({}); task offsets from the config's linux_* keys, \
+                 module bases and the kernel log from derived layouts (5.10+); give a profile \
+                 (volatility_ist / rekall_profile) for exact layouts",
+                if opts.kernel_btf {
+                    "this kernel carries no BTF, as in i386 kernels"
+                } else {
+                    "the kernel's BTF is not used"
+                }
+            );
+        }
         let init_task = match config.get_u64("linux_init_task") {
             Some(t) => t.wrapping_add(d.location.slide),
             None => d.init_task.ok_or(Error::NotFound(
@@ -553,6 +565,9 @@ impl LinuxOs {
         let version = self.kernel_version(vmi);
         let candidates = RingLayout::derived_candidates(w, version)?;
         let named = self.ring_from_symbols(vmi);
+        if let Some(Err(e)) = &named {
+            log_debug!("linux: reading the `prb` pointer: {e}");
+        }
         let image = if named.is_none() {
             self.image_bytes(vmi)
         } else {
@@ -566,7 +581,10 @@ impl LinuxOs {
                     .as_ref()
                     .and_then(|(b, va)| dmesg::find_ring(vmi, kpgd, b, *va, &l, w, true)),
             };
-            let Some(rb) = rb else { continue };
+            let Some(rb) = rb else {
+                log_debug!("linux: no printk ringbuffer found with a derived layout");
+                continue;
+            };
             match dmesg::read_ring_checked(vmi, kpgd, rb, &l, w) {
                 Ok(recs) => {
                     log_info!(
