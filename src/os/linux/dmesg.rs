@@ -315,6 +315,7 @@ fn decode(
     // State in the top two bits of state_var; the rest is the id.
     let shift = ptr_width * 8 - 2;
     let mask = id_mask(ptr_width);
+    let word_mask = u64::MAX >> (64 - ptr_width * 8);
     let mut out = Vec::new();
     for i in 0..count {
         let d = i * l.desc_size;
@@ -340,15 +341,18 @@ fn decode(
         ) else {
             continue;
         };
+        // Logical positions count modulo the word: the kernel starts them
+        // one ring below zero, so the first wrap also wraps the word.
+        let span = next.wrapping_sub(begin) & word_mask;
         // Data-less records have an odd begin.
-        if begin & 1 != 0 || next <= begin || next - begin > size {
+        if begin & 1 != 0 || span == 0 || span > size {
             continue;
         }
         let (start, avail) = if begin / size != next / size {
             // The block wrapped: it lies at the ring's start.
             (0, next % size)
         } else {
-            (begin % size, next - begin)
+            (begin % size, span)
         };
         // Skip the block's id word.
         let Some(avail) = avail.checked_sub(ptr_width) else {
@@ -686,7 +690,9 @@ mod tests {
             put(&mut descs, i * l.desc_size + w, 1, wu);
             put(&mut descs, i * l.desc_size + 2 * w, 1, wu);
         }
-        let mut lpos = 2 * size;
+        // As the kernel: positions start one ring below zero, modulo the word.
+        let wmask = u64::MAX >> (64 - w * 8);
+        let mut lpos = size.wrapping_neg() & wmask;
         let mut blocks = Vec::new();
         for seq in 0..n {
             let id = seq.wrapping_sub(count) & mask;
@@ -694,7 +700,7 @@ mod tests {
             let t = text_of(seq);
             let blen = (w + t.len() as u64).div_ceil(w) * w;
             let (begin, next, at) = if lpos % size + blen >= size {
-                let start = (lpos / size + 1) * size;
+                let start = ((lpos / size + 1) * size) & wmask;
                 (lpos, start + blen, 0)
             } else {
                 (lpos, lpos + blen, lpos % size)
@@ -717,7 +723,7 @@ mod tests {
         let mut expect = Vec::new();
         let mut tail = None;
         for (seq, id, begin, t) in blocks {
-            let alive = begin + size >= lpos && seq + count >= n;
+            let alive = lpos.wrapping_sub(begin) & wmask <= size && seq + count >= n;
             if alive {
                 tail.get_or_insert(id);
                 expect.push(LogRecord {
@@ -747,7 +753,12 @@ mod tests {
         put(&mut header, l.size_bits, size_bits as u64, 4);
         put(&mut header, l.data, kbase(w) + DATA, wu);
         put(&mut header, l.data + w, lpos, wu);
-        put(&mut header, l.data + 2 * w, lpos - size, wu);
+        put(
+            &mut header,
+            l.data + 2 * w,
+            lpos.wrapping_sub(size) & wmask,
+            wu,
+        );
         Synth {
             w,
             l,
@@ -780,8 +791,9 @@ mod tests {
     fn derived_layouts_read_synthetic_rings() {
         for w in [4, 8] {
             for finalized in [false, true] {
-                // Unwrapped, then wrapped many times over.
-                for n in [5, 40, 1000] {
+                // Unwrapped; the first wrap (positions cross zero there);
+                // wrapped many times over.
+                for n in [5, 40, 80, 130, 1000] {
                     let s = synth(w, finalized, 6, n, kernel_texts);
                     let got = checked(&s, &s.l).unwrap_or_else(|e| panic!("w {w} n {n}: {e}"));
                     assert_eq!(got, s.expect, "w {w} finalized {finalized} n {n}");
