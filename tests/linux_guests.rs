@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use guest_support::{guest_built, guests_required, Guest};
 use vmi::config::{Config, Value};
 use vmi::instance::{Access, Vmi};
+use vmi::os::linux::dmesg::{read_ring_checked, RingLayout};
 use vmi::os::linux::{InitOptions, LinuxOs};
 use vmi::profile::btf::{scan_for_btf, Btf};
 use vmi::profile::{AggregateKind, Field, Profile, ProfileSource, StructDef, TypeDesc};
@@ -304,6 +305,26 @@ fn check_with(
         sample.len(),
         missing.first()
     );
+
+    // A wrong guess fails cleanly on the real ring: the other variant of
+    // prb_desc_ring, the other pointer width, or a ring one word off.
+    if want == Want::Untyped && from_map {
+        let w = if t.ptr32 { 4 } else { 8 };
+        let rb = vmi.read_addr(&Access::ksym("prb")).unwrap();
+        let right = RingLayout::derived(w, true);
+        assert_eq!(read_ring_checked(&vmi, kpgd, rb, &right, w).unwrap(), log);
+        for (l, lw, at) in [
+            (RingLayout::derived(w, false), w, rb),
+            (RingLayout::derived(12 - w, true), 12 - w, rb),
+            (right, w, rb + w),
+            (right, w, rb - w),
+        ] {
+            assert!(
+                read_ring_checked(&vmi, kpgd, at, &l, lw).is_err(),
+                "{label}: a wrong ring layout validated ({lw}, {at:#x})"
+            );
+        }
+    }
     eprintln!(
         "{label}: init {:.1} ms, all checks passed",
         init.as_secs_f64() * 1e3
@@ -530,6 +551,15 @@ fn run(name: &str) {
             let label = format!("{name}/{f}/kallsyms+offsets");
             let c = with_offsets(base_config(), &layout);
             times.push((label.clone(), check(&label, img, c, &t, Want::Untyped)));
+            // A System.map alone: as clear.
+            let mut c = base_config();
+            c.insert("sysmap", Value::Str(sysmap.clone()));
+            let mut vmi = open(img, c);
+            let err = LinuxOs::init(&mut vmi).unwrap_err().to_string();
+            assert!(
+                err.contains("no BTF") && err.contains("linux_tasks") && err.contains("profile"),
+                "{err}"
+            );
             let mut c = with_offsets(base_config(), &layout);
             c.insert("sysmap", Value::Str(sysmap.clone()));
             let label = format!("{name}/{f}/System.map");

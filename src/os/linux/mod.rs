@@ -236,7 +236,19 @@ impl LinuxOs {
                 }
             );
         }
-        let offsets = TaskOffsets::resolve(Some(config), Types::new(&src.profile, btf.as_ref()))?;
+        let offsets =
+            match TaskOffsets::resolve(Some(config), Types::new(&src.profile, btf.as_ref())) {
+                Ok(o) => o,
+                Err(_) if untyped && btf.is_none() && opts.kernel_btf => {
+                    return Err(Error::NotFound(
+                        "Linux task offsets: the System.map has no types and this kernel carries \
+                         no BTF (CONFIG_DEBUG_INFO_BTF is off, as in i386 kernels); give \
+                         linux_tasks, linux_mm, linux_pid, linux_name and linux_pgd in the \
+                         config, or a profile (volatility_ist / rekall_profile)",
+                    ))
+                }
+                Err(e) => return Err(e),
+            };
         log_info!(
             "linux: task offsets from {}",
             if btf.is_some() {
