@@ -1,6 +1,7 @@
 //! Loaded kernel modules: the `modules` list of `struct module`, with the
 //! layout from the profile (6.1: `core_layout.base/size`; 6.4+:
-//! `mem[MOD_TEXT].base/size`).
+//! `mem[MOD_TEXT].base/size`). Without types, names come from the fixed
+//! head of the struct and base/size from [`infer_core_pair`].
 
 use hashbrown::HashSet;
 
