@@ -3,7 +3,10 @@
 //! three ways to know the kernel — no profile at all (kallsyms + BTF from
 //! memory), System.map + task offsets, and an ISF profile — the process
 //! list, the marker process's user memory, symbol addresses, modules and
-//! the kernel log must equal what the guest itself reported.
+//! the kernel log must equal what the guest itself reported. Runs without
+//! types (i386's System.map and kallsyms runs; the others with the kernel's
+//! BTF ignored) check modules (name, base, size) and the log too, through
+//! the layouts the layer derives and validates itself.
 //!
 //! Offsets for System.map runs come from the kernel's BTF through our BTF
 //! parser (x86_64, arm64) or from gdb on the DWARF vmlinux (i386 kernels
@@ -20,7 +23,8 @@ use std::time::{Duration, Instant};
 use guest_support::{guest_built, guests_required, Guest};
 use vmi::config::{Config, Value};
 use vmi::instance::{Access, Vmi};
-use vmi::os::linux::LinuxOs;
+use vmi::os::linux::dmesg::{read_ring_checked, RingLayout};
+use vmi::os::linux::{InitOptions, LinuxOs};
 use vmi::profile::btf::{scan_for_btf, Btf};
 use vmi::profile::{AggregateKind, Field, Profile, ProfileSource, StructDef, TypeDesc};
 
@@ -85,7 +89,8 @@ struct Truth {
     symbols: Vec<(String, u64)>,
     /// System.map names, to skip sampled names a map lacks.
     map_names: BTreeSet<String>,
-    modules: BTreeSet<(String, u64)>,
+    /// (name, base, size) as /proc/modules printed them.
+    modules: BTreeSet<(String, u64, u64)>,
     dmesg: Vec<String>,
     ptr32: bool,
 }
@@ -129,7 +134,7 @@ impl Truth {
             .modules()
             .unwrap()
             .into_iter()
-            .map(|m| (m.name, m.addr))
+            .map(|m| (m.name, m.addr, m.size))
             .collect();
         let dmesg = std::fs::read_to_string(g.path("truth/dmesg"))
             .unwrap()
@@ -174,18 +179,30 @@ fn linux(vmi: &Vmi) -> &LinuxOs {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Want {
-    /// Types known: modules and dmesg are checked too.
+    /// Types known (profile or BTF): modules and dmesg from exact layouts.
     Everything,
-    /// Only task offsets: processes, memory, symbols.
-    TasksOnly,
+    /// Only task offsets: modules and dmesg from derived layouts, checked
+    /// just the same.
+    Untyped,
 }
 
 /// Initialises `vmi` and checks everything against the truth; returns the
 /// init time.
 fn check(label: &str, image: &Path, config: Config, t: &Truth, want: Want) -> Duration {
+    check_with(label, image, config, t, want, InitOptions::default())
+}
+
+fn check_with(
+    label: &str,
+    image: &Path,
+    config: Config,
+    t: &Truth,
+    want: Want,
+    opts: InitOptions,
+) -> Duration {
     let mut vmi = open(image, config);
     let t0 = Instant::now();
-    LinuxOs::init(&mut vmi).unwrap_or_else(|e| panic!("{label}: init: {e}"));
+    LinuxOs::init_with(&mut vmi, opts).unwrap_or_else(|e| panic!("{label}: init: {e}"));
     let init = t0.elapsed();
     let os = vmi.os().unwrap();
 
@@ -257,39 +274,56 @@ fn check(label: &str, image: &Path, config: Config, t: &Truth, want: Want) -> Du
     }
     assert!(checked >= 100, "{label}: only {checked} symbols checked");
 
-    if want == Want::Everything {
-        let mods: BTreeSet<(String, u64)> = os
-            .modules(&vmi)
-            .unwrap_or_else(|e| panic!("{label}: modules: {e}"))
-            .into_iter()
-            .map(|m| (m.name, m.base))
-            .collect();
-        assert_eq!(mods, t.modules, "{label}: modules");
+    // Without types the layer must not have found any: the derived
+    // layouts are what is being tested.
+    let typed = linux(&vmi)
+        .types()
+        .member_offset("printk_ringbuffer", "desc_ring")
+        .is_some();
+    assert_eq!(typed, want == Want::Everything, "{label}: types present");
 
-        let log = linux(&vmi)
-            .dmesg(&vmi)
-            .unwrap_or_else(|e| panic!("{label}: dmesg: {e}"));
-        let lines: BTreeSet<String> = log.iter().map(|r| r.line()).collect();
-        let sample: Vec<&String> = t.dmesg.iter().step_by(5).collect();
-        let missing: Vec<_> = sample.iter().filter(|l| !lines.contains(**l)).collect();
-        assert!(
-            missing.is_empty(),
-            "{label}: {} of {} sampled dmesg lines missing, e.g. {:?}",
-            missing.len(),
-            sample.len(),
-            missing.first()
-        );
-    } else {
-        // Without types, modules are listed by name from the fixed head of
-        // struct module (bases unknown), as upstream's module-list does.
-        let names: BTreeSet<String> = os
-            .modules(&vmi)
-            .unwrap_or_else(|e| panic!("{label}: modules by name: {e}"))
-            .into_iter()
-            .map(|m| m.name)
-            .collect();
-        let want: BTreeSet<String> = t.modules.iter().map(|(n, _)| n.clone()).collect();
-        assert_eq!(names, want, "{label}: module names");
+    // Modules: name, base and size as /proc/modules printed them.
+    let mods: BTreeSet<(String, u64, u64)> = os
+        .modules(&vmi)
+        .unwrap_or_else(|e| panic!("{label}: modules: {e}"))
+        .into_iter()
+        .map(|m| (m.name, m.base, m.size))
+        .collect();
+    assert_eq!(mods, t.modules, "{label}: modules");
+
+    // The kernel log: a sample of the guest's own dmesg lines.
+    let log = linux(&vmi)
+        .dmesg(&vmi)
+        .unwrap_or_else(|e| panic!("{label}: dmesg: {e}"));
+    let lines: BTreeSet<String> = log.iter().map(|r| r.line()).collect();
+    let sample: Vec<&String> = t.dmesg.iter().step_by(5).collect();
+    let missing: Vec<_> = sample.iter().filter(|l| !lines.contains(**l)).collect();
+    assert!(
+        missing.is_empty(),
+        "{label}: {} of {} sampled dmesg lines missing, e.g. {:?}",
+        missing.len(),
+        sample.len(),
+        missing.first()
+    );
+
+    // A wrong guess fails cleanly on the real ring: the other variant of
+    // prb_desc_ring, the other pointer width, or a ring one word off.
+    if want == Want::Untyped && from_map {
+        let w = if t.ptr32 { 4 } else { 8 };
+        let rb = vmi.read_addr(&Access::ksym("prb")).unwrap();
+        let right = RingLayout::derived(w, true);
+        assert_eq!(read_ring_checked(&vmi, kpgd, rb, &right, w).unwrap(), log);
+        for (l, lw, at) in [
+            (RingLayout::derived(w, false), w, rb),
+            (RingLayout::derived(12 - w, true), 12 - w, rb),
+            (right, w, rb + w),
+            (right, w, rb - w),
+        ] {
+            assert!(
+                read_ring_checked(&vmi, kpgd, at, &l, lw).is_err(),
+                "{label}: a wrong ring layout validated ({lw}, {at:#x})"
+            );
+        }
     }
     eprintln!(
         "{label}: init {:.1} ms, all checks passed",
@@ -488,6 +522,18 @@ fn run(name: &str) {
             );
             let label = format!("{name}/{f}/ISF");
             times.push((label.clone(), check(&label, img, c, &t, Want::Everything)));
+            // As on a kernel without BTF (Debian's i386): System.map or
+            // kallsyms plus task offsets, modules and log without types.
+            let no_btf = InitOptions { kernel_btf: false };
+            let mut c = with_offsets(base_config(), &offs);
+            c.insert("sysmap", Value::Str(sysmap.clone()));
+            let label = format!("{name}/{f}/System.map, BTF ignored");
+            let d = check_with(&label, img, c, &t, Want::Untyped, no_btf);
+            times.push((label, d));
+            let c = with_offsets(base_config(), &offs);
+            let label = format!("{name}/{f}/kallsyms+offsets, BTF ignored");
+            let d = check_with(&label, img, c, &t, Want::Untyped, no_btf);
+            times.push((label, d));
         }
     } else {
         let layout = gdb_layout(&g);
@@ -504,11 +550,20 @@ fn run(name: &str) {
             );
             let label = format!("{name}/{f}/kallsyms+offsets");
             let c = with_offsets(base_config(), &layout);
-            times.push((label.clone(), check(&label, img, c, &t, Want::TasksOnly)));
+            times.push((label.clone(), check(&label, img, c, &t, Want::Untyped)));
+            // A System.map alone: as clear.
+            let mut c = base_config();
+            c.insert("sysmap", Value::Str(sysmap.clone()));
+            let mut vmi = open(img, c);
+            let err = LinuxOs::init(&mut vmi).unwrap_err().to_string();
+            assert!(
+                err.contains("no BTF") && err.contains("linux_tasks") && err.contains("profile"),
+                "{err}"
+            );
             let mut c = with_offsets(base_config(), &layout);
             c.insert("sysmap", Value::Str(sysmap.clone()));
             let label = format!("{name}/{f}/System.map");
-            times.push((label.clone(), check(&label, img, c, &t, Want::TasksOnly)));
+            times.push((label.clone(), check(&label, img, c, &t, Want::Untyped)));
             let mut c = base_config();
             c.insert(
                 "volatility_ist",

@@ -12,6 +12,8 @@ pub mod modules;
 pub mod offsets;
 pub mod physscan;
 pub mod tasks;
+#[cfg(test)]
+mod testguest;
 pub mod types;
 
 use std::sync::OnceLock;
@@ -32,6 +34,22 @@ use offsets::TaskOffsets;
 use tasks::{Task, TaskReader};
 use types::Types;
 
+/// How [`LinuxOs::init_with`] sets the layer up beyond the config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InitOptions {
+    /// Take structure layouts from the kernel's own BTF when no profile
+    /// gives types (default). Off, the layer works as on a kernel without
+    /// BTF: task offsets from the config, modules and the kernel log from
+    /// derived layouts.
+    pub kernel_btf: bool,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        InitOptions { kernel_btf: true }
+    }
+}
+
 pub struct LinuxOs {
     /// Symbols (link-time addresses), and types when a profile gave them.
     profile: Profile,
@@ -49,6 +67,8 @@ pub struct LinuxOs {
     /// Found by search when no symbol names them; searched once.
     modules_head: OnceLock<Option<u64>>,
     ring: OnceLock<Option<u64>>,
+    /// Without types: the derived ring layout that validated, and where.
+    derived_ring: OnceLock<(RingLayout, u64)>,
 }
 
 /// The kernel image: physical start, running address, length.
@@ -130,6 +150,11 @@ impl LinuxOs {
     /// page tables, KASLR slide), checks `init_task`, and installs itself
     /// as the instance's OS layer.
     pub fn init(vmi: &mut Vmi) -> Result<()> {
+        Self::init_with(vmi, InitOptions::default())
+    }
+
+    /// [`LinuxOs::init`] with options (e.g. ignoring the kernel's BTF).
+    pub fn init_with(vmi: &mut Vmi, opts: InitOptions) -> Result<()> {
         let t0 = std::time::Instant::now();
         let config = vmi.config().cloned().unwrap_or_default();
         // Registers (live guests, ELF cores with CPU notes) are the cheap
@@ -141,10 +166,10 @@ impl LinuxOs {
         }
         let named = config.json_profile_path().is_some() || config.get_str("sysmap").is_some();
         let os = if named {
-            Self::from_profile(vmi, &config)?
+            Self::from_profile(vmi, &config, opts)?
         } else {
             log_info!("linux: no System.map or profile configured: reading symbols and types from guest memory");
-            Self::from_memory(vmi, &config)?
+            Self::from_memory(vmi, &config, opts)?
         };
         vmi.set_paging(os.location.mode, os.location.paging);
         vmi.set_kernel_dtb(os.location.kpgd);
@@ -164,7 +189,7 @@ impl LinuxOs {
         Ok(())
     }
 
-    fn from_profile(vmi: &Vmi, config: &Config) -> Result<LinuxOs> {
+    fn from_profile(vmi: &Vmi, config: &Config, opts: InitOptions) -> Result<LinuxOs> {
         let t = std::time::Instant::now();
         let src = load_sources(config)?;
         log_info!(
@@ -193,12 +218,37 @@ impl LinuxOs {
         );
         // A bare System.map has no types: the kernel's own BTF (at
         // __start_BTF) supplies them when the kernel has one.
-        let btf = if src.profile.structs().len() == 0 {
+        let untyped = src.profile.structs().len() == 0;
+        let btf = if untyped && opts.kernel_btf {
             Self::btf_from_memory(vmi, &src.profile, &location)
         } else {
             None
         };
-        let offsets = TaskOffsets::resolve(Some(config), Types::new(&src.profile, btf.as_ref()))?;
+        if untyped && btf.is_none() {
+            log_info!(
+                "linux: no structure types: {}; task offsets come from the config's linux_* keys, \
+                 module bases and the kernel log from derived layouts (5.10+); give a profile \
+                 (volatility_ist / rekall_profile) for exact layouts",
+                if opts.kernel_btf {
+                    "the profile has none and this kernel carries no BTF (CONFIG_DEBUG_INFO_BTF is off, as in i386 kernels)"
+                } else {
+                    "the profile has none and the kernel's BTF is not used"
+                }
+            );
+        }
+        let offsets =
+            match TaskOffsets::resolve(Some(config), Types::new(&src.profile, btf.as_ref())) {
+                Ok(o) => o,
+                Err(_) if untyped && btf.is_none() && opts.kernel_btf => {
+                    return Err(Error::NotFound(
+                        "Linux task offsets: the System.map has no types and this kernel carries \
+                         no BTF (CONFIG_DEBUG_INFO_BTF is off, as in i386 kernels); give \
+                         linux_tasks, linux_mm, linux_pid, linux_name and linux_pgd in the \
+                         config, or a profile (volatility_ist / rekall_profile)",
+                    ))
+                }
+                Err(e) => return Err(e),
+            };
         log_info!(
             "linux: task offsets from {}",
             if btf.is_some() {
@@ -237,6 +287,7 @@ impl LinuxOs {
             image,
             modules_head: OnceLock::new(),
             ring: OnceLock::new(),
+            derived_ring: OnceLock::new(),
         })
     }
 
@@ -294,20 +345,39 @@ impl LinuxOs {
         }
     }
 
-    fn from_memory(vmi: &Vmi, config: &Config) -> Result<LinuxOs> {
-        let d = discover::discover(vmi, config)?;
+    fn from_memory(vmi: &Vmi, config: &Config, opts: InitOptions) -> Result<LinuxOs> {
+        let mut d = discover::discover(vmi, config)?;
+        if !opts.kernel_btf {
+            d.btf = None;
+        }
         let offsets = match TaskOffsets::resolve(
             Some(config),
             Types::new(&d.profile, d.btf.as_ref()),
         ) {
             Ok(o) => o,
-            Err(_) if d.btf.is_none() => return Err(Error::NotFound(
+            Err(_) if d.btf.is_none() && opts.kernel_btf => return Err(Error::NotFound(
                 "Linux task offsets: this kernel carries no BTF (CONFIG_DEBUG_INFO_BTF is off, \
                      as in i386 kernels); give linux_tasks, linux_mm, linux_pid, linux_name and \
-                     linux_pgd in the config, or a System.map / profile",
+                     linux_pgd in the config, or a profile (volatility_ist / rekall_profile)",
+            )),
+            Err(_) if d.btf.is_none() => return Err(Error::NotFound(
+                "Linux task offsets: the kernel's BTF is not used; give linux_tasks, linux_mm, \
+                     linux_pid, linux_name and linux_pgd in the config, or a profile",
             )),
             Err(e) => return Err(e),
         };
+        if d.btf.is_none() {
+            log_info!(
+                "linux: no structure types ({}); task offsets from the config's linux_* keys, \
+                 module bases and the kernel log from derived layouts (5.10+); give a profile \
+                 (volatility_ist / rekall_profile) for exact layouts",
+                if opts.kernel_btf {
+                    "this kernel carries no BTF, as in i386 kernels"
+                } else {
+                    "the kernel's BTF is not used"
+                }
+            );
+        }
         let init_task = match config.get_u64("linux_init_task") {
             Some(t) => t.wrapping_add(d.location.slide),
             None => d.init_task.ok_or(Error::NotFound(
@@ -331,6 +401,7 @@ impl LinuxOs {
             image: Some(image),
             modules_head: OnceLock::new(),
             ring: OnceLock::new(),
+            derived_ring: OnceLock::new(),
         })
     }
 
@@ -443,19 +514,25 @@ impl LinuxOs {
         ))
     }
 
+    /// Running address of the ring the `prb` pointer or the
+    /// `printk_rb_static` symbol names, if the profile has either.
+    fn ring_from_symbols(&self, vmi: &Vmi) -> Option<Result<u64>> {
+        if let Some(p) = self.running("prb") {
+            return Some(vmi.read_addr(&Access::dtb(self.location.kpgd, p)));
+        }
+        self.running("printk_rb_static").map(Ok)
+    }
+
     /// Running address of the `struct printk_ringbuffer` in use.
     fn ring(&self, vmi: &Vmi) -> Result<u64> {
         let kpgd = self.location.kpgd;
-        if let Some(p) = self.running("prb") {
-            return vmi.read_addr(&Access::dtb(kpgd, p));
-        }
-        if let Some(s) = self.running("printk_rb_static") {
-            return Ok(s);
+        if let Some(r) = self.ring_from_symbols(vmi) {
+            return r;
         }
         let layout = RingLayout::from_types(self.types())?;
         let found = *self.ring.get_or_init(|| {
             let (bytes, va) = self.image_bytes(vmi)?;
-            let r = dmesg::find_ring(vmi, kpgd, &bytes, va, &layout, self.ptr_width());
+            let r = dmesg::find_ring(vmi, kpgd, &bytes, va, &layout, self.ptr_width(), false);
             if let Some(r) = r {
                 log_info!(
                     "linux: printk ringbuffer at {r:#x}, found by searching the kernel image"
@@ -468,11 +545,76 @@ impl LinuxOs {
         ))
     }
 
+    /// (major, minor) from `linux_banner`, when the profile has it.
+    pub fn kernel_version(&self, vmi: &Vmi) -> Option<(u32, u32)> {
+        let va = self.running("linux_banner")?;
+        let banner = vmi.read_cstr(&Access::dtb(self.location.kpgd, va)).ok()?;
+        dmesg::parse_banner_version(&banner)
+    }
+
     /// The kernel log, oldest record first.
     pub fn dmesg(&self, vmi: &Vmi) -> Result<Vec<LogRecord>> {
-        let layout = RingLayout::from_types(self.types())?;
-        let rb = self.ring(vmi)?;
-        dmesg::read_ring(vmi, self.location.kpgd, rb, &layout, self.ptr_width())
+        match RingLayout::from_types(self.types()) {
+            Ok(layout) => {
+                let rb = self.ring(vmi)?;
+                dmesg::read_ring(vmi, self.location.kpgd, rb, &layout, self.ptr_width())
+            }
+            Err(_) => self.dmesg_derived(vmi),
+        }
+    }
+
+    /// The kernel log without types: the 5.10+ ring layout derived from the
+    /// pointer width and kernel version, trusted only once the ring has
+    /// passed every check in [`dmesg::read_ring_checked`].
+    fn dmesg_derived(&self, vmi: &Vmi) -> Result<Vec<LogRecord>> {
+        let kpgd = self.location.kpgd;
+        let w = self.ptr_width();
+        if let Some((l, rb)) = self.derived_ring.get() {
+            if let Ok(recs) = dmesg::read_ring_checked(vmi, kpgd, *rb, l, w) {
+                return Ok(recs);
+            }
+        }
+        let version = self.kernel_version(vmi);
+        let candidates = RingLayout::derived_candidates(w, version)?;
+        let named = self.ring_from_symbols(vmi);
+        if let Some(Err(e)) = &named {
+            log_debug!("linux: reading the `prb` pointer: {e}");
+        }
+        let image = if named.is_none() {
+            self.image_bytes(vmi)
+        } else {
+            None
+        };
+        for l in candidates {
+            let rb = match &named {
+                Some(Ok(rb)) => Some(*rb),
+                Some(Err(_)) => None,
+                None => image
+                    .as_ref()
+                    .and_then(|(b, va)| dmesg::find_ring(vmi, kpgd, b, *va, &l, w, true)),
+            };
+            let Some(rb) = rb else {
+                log_debug!("linux: no printk ringbuffer found with a derived layout");
+                continue;
+            };
+            match dmesg::read_ring_checked(vmi, kpgd, rb, &l, w) {
+                Ok(recs) => {
+                    log_info!(
+                        "linux: kernel log read without types: ring at {rb:#x} validated with \
+                         the layout derived for {}-bit 5.10+ kernels",
+                        w * 8
+                    );
+                    let _ = self.derived_ring.set((l, rb));
+                    return Ok(recs);
+                }
+                Err(e) => log_debug!("linux: derived printk ring layout rejected: {e}"),
+            }
+        }
+        Err(Error::NotFound(
+            "kernel log: no types for the printk ringbuffer (no profile with types, and no \
+             kernel BTF), and the layout derived for 5.10+ kernels did not validate on this \
+             kernel; give a profile (volatility_ist / rekall_profile)",
+        ))
     }
 }
 
@@ -563,15 +705,28 @@ impl OsLayer for LinuxOs {
     }
 
     fn modules(&self, vmi: &Vmi) -> Result<Vec<Module>> {
-        let layout = match ModuleLayout::from_types(self.types(), self.ptr_width()) {
-            Ok(l) => l,
-            Err(e) => {
-                log_info!("linux: {e}; listing modules by name only (base and size unknown)");
-                ModuleLayout::fixed(self.ptr_width())
-            }
-        };
-        let head = self.modules_head(vmi, &layout)?;
-        modules::walk(vmi, self.location.kpgd, head, &layout)
+        let w = self.ptr_width();
+        let kpgd = self.location.kpgd;
+        if let Ok(layout) = ModuleLayout::from_types(self.types(), w) {
+            let head = self.modules_head(vmi, &layout)?;
+            return modules::walk(vmi, kpgd, head, &layout);
+        }
+        // No types: the fixed head of struct module gives the names; the
+        // core allocation's base and size are found by what they hold.
+        let fixed = ModuleLayout::fixed(w);
+        let head = self.modules_head(vmi, &fixed)?;
+        let (mods, off) = modules::walk_inferring(vmi, kpgd, head, &fixed, w)?;
+        match off {
+            Some(o) => log_debug!(
+                "linux: no struct module layout; core base/size at offset {o} fits every module"
+            ),
+            None if !mods.is_empty() => log_info!(
+                "linux: no struct module layout (no profile types, no kernel BTF) and no \
+                 base/size pair fits every module; listing modules by name only"
+            ),
+            None => {}
+        }
+        Ok(mods)
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
