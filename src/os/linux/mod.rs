@@ -6,6 +6,7 @@ pub mod btf_profile;
 pub mod discover;
 pub mod dmesg;
 pub mod elf_exports;
+pub mod idt;
 pub mod kallsyms;
 pub mod locate;
 pub mod modules;
