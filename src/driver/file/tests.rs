@@ -213,7 +213,11 @@ fn qemu_note(vcpu: u64, size: u32) -> Vec<u8> {
     // gdt and idt are segments 8 and 9: limit @4, base @16.
     for (idx, name) in [(8, "gdt"), (9, "idt")] {
         let at = 152 + idx * 24;
-        put(&mut d, at + 4, &(regval(2, name, vcpu) as u32 & 0xffff).to_le_bytes());
+        put(
+            &mut d,
+            at + 4,
+            &(regval(2, name, vcpu) as u32 & 0xffff).to_le_bytes(),
+        );
         put(&mut d, at + 16, &regval(3, name, vcpu).to_le_bytes());
     }
     put(&mut d, 392, &CR0.to_le_bytes());

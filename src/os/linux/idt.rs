@@ -183,7 +183,10 @@ mod tests {
 
     #[test]
     fn gate_modes() {
-        assert_eq!(GateSize::for_mode(PageMode::Ia32eLa57), Some(GateSize::Long));
+        assert_eq!(
+            GateSize::for_mode(PageMode::Ia32eLa57),
+            Some(GateSize::Long)
+        );
         assert_eq!(GateSize::for_mode(PageMode::Pae), Some(GateSize::Protected));
         assert_eq!(GateSize::for_mode(PageMode::Aarch64), None);
     }
