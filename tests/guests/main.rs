@@ -230,6 +230,14 @@ fn msrs_point_at_entry_symbols() {
         if arch == "arm64" {
             return Ok(());
         }
+        if g.format() < 2 && !guests_required() {
+            eprintln!(
+                "msr: skipping {}: format {} has no MSR truth",
+                g.name,
+                g.format()
+            );
+            return Ok(());
+        }
         if g.format() < 2 {
             return Err(format!(
                 "format {} has no MSR truth: rebuild with tests/guests/make-guest.sh {}",
