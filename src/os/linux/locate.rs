@@ -451,25 +451,22 @@ fn with_known_table(
     for &mode in modes {
         let ctx = context(fam, kpgd);
         let verified = |slide: u64| banner_verified(mem, mode, &ctx, text, banner_off, slide);
-        let found = candidate_slides(vmi, profile, fam, mode, &ctx, slide_hint)
+        let candidates = candidate_slides(vmi, profile, fam, mode, &ctx, slide_hint);
+        // Without a fitting candidate: x86-64 slides are few enough to try all.
+        let search = match fam {
+            Family::X86_64 => X86_64_SLIDE_RANGE / X86_64_SLIDE_STEP,
+            _ => 0,
+        };
+        let searched = (0..search).map(|i| {
+            (
+                i * X86_64_SLIDE_STEP,
+                "slide search through the given page table",
+            )
+        });
+        let found = candidates
             .into_iter()
-            .find_map(|(slide, method)| Some((slide, verified(slide)?, method)))
-            // No register shortcut: x86-64 slides are few enough to try.
-            .or_else(|| {
-                (fam == Family::X86_64)
-                    .then(|| {
-                        (0..X86_64_SLIDE_RANGE / X86_64_SLIDE_STEP)
-                            .map(|i| i * X86_64_SLIDE_STEP)
-                            .find_map(|slide| {
-                                Some((
-                                    slide,
-                                    verified(slide)?,
-                                    "slide search through the given page table",
-                                ))
-                            })
-                    })
-                    .flatten()
-            });
+            .chain(searched)
+            .find_map(|(slide, method)| Some((slide, verified(slide)?, method)));
         if let Some((slide, text_pa, method)) = found {
             return Ok(Some(KernelLocation {
                 mode,
