@@ -121,7 +121,18 @@ fn msr_truth(g: &Guest, msr: &str) -> Option<u64> {
     v
 }
 
+/// Task offsets from gdb on the DWARF vmlinux (tests/guests/offsets.sh,
+/// run when the image has none yet, as tests/threads.rs does).
 fn offsets_config(g: &Guest) -> Config {
+    if !g.path("offsets.txt").exists() {
+        let _ = std::process::Command::new("bash")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/guests/offsets.sh"
+            ))
+            .arg(&g.name)
+            .status();
+    }
     let text = std::fs::read_to_string(g.path("offsets.txt")).unwrap_or_else(|e| {
         panic!(
             "{}: offsets.txt ({e}): run tests/guests/offsets.sh {}",
