@@ -53,6 +53,10 @@ pub(crate) fn x86_reg(reg: reg_t) -> Option<Reg> {
         FS_BASE => Reg::FsBase,
         GS_BASE => Reg::GsBase,
         SHADOW_GS | MSR_SHADOW_GS_BASE => Reg::KernelGsBase,
+        IDTR_BASE => Reg::IdtrBase,
+        IDTR_LIMIT => Reg::IdtrLimit,
+        GDTR_BASE => Reg::GdtrBase,
+        GDTR_LIMIT => Reg::GdtrLimit,
         _ => return None,
     })
 }
@@ -88,7 +92,7 @@ fn core_reg(inst: &vmi_instance, reg: reg_t, vcpu: u32) -> Result<Reg> {
     };
     r.ok_or(Error::Unsupported(
         "register not available from this backend (only GPRs, RIP/PC, RFLAGS, CR0-4, EFER, LSTAR, \
-         SYSENTER_EIP, FS/GS bases, TTBRs, TCR, SCTLR)",
+         SYSENTER_EIP, FS/GS bases, IDTR/GDTR, TTBRs, TCR, SCTLR)",
     ))
 }
 
@@ -119,6 +123,10 @@ fn x86_registers(inst: &vmi_instance, vcpu: u32) -> Result<x86_registers_t> {
     x.fs_base = get(Reg::FsBase);
     x.gs_base = get(Reg::GsBase);
     x.shadow_gs = get(Reg::KernelGsBase);
+    x.idtr_base = get(Reg::IdtrBase);
+    x.idtr_limit = get(Reg::IdtrLimit);
+    x.gdtr_base = get(Reg::GdtrBase);
+    x.gdtr_limit = get(Reg::GdtrLimit);
     Ok(x)
 }
 
@@ -357,6 +365,8 @@ mod tests {
         assert_eq!(x86_reg(CR3), Some(Reg::Cr3));
         assert_eq!(x86_reg(MSR_LSTAR), Some(Reg::Lstar));
         assert_eq!(x86_reg(MSR_SHADOW_GS_BASE), Some(Reg::KernelGsBase));
+        assert_eq!(x86_reg(IDTR_BASE), Some(Reg::IdtrBase));
+        assert_eq!(x86_reg(GDTR_LIMIT), Some(Reg::GdtrLimit));
         assert_eq!(x86_reg(DR7), None);
         assert_eq!(x86_reg(TTBR1), None);
     }

@@ -87,6 +87,12 @@ pub enum Reg {
     FsBase,
     GsBase,
     KernelGsBase,
+    /// Descriptor-table registers (base is a virtual address; limit is the
+    /// last valid byte offset).
+    IdtrBase,
+    IdtrLimit,
+    GdtrBase,
+    GdtrLimit,
     /// AArch64 registers.
     Ttbr0,
     Ttbr1,

@@ -57,6 +57,10 @@ def cmd_initramfs(a):
         'MODULES="%s"\nMARKER_ARG="vmi_marker_argv_%s"\nMARKER_ENV="vmi_marker_env_%s"\n'
         % (" ".join(os.path.basename(m) for m in a.module), a.nonce, a.nonce)
     )
+    if a.msr_module:
+        conf += 'MSR_MODULE="%s"\n' % os.path.basename(a.msr_module)
+    elif a.msr_missing:
+        conf += 'MSR_MISSING="%s"\n' % a.msr_missing.replace('"', "'").replace("$", "")
     d, f, lnk, chr_ = 0o040755, 0o100755, 0o120777, 0o020600
     entries = [
         ("bin", d, b"", 0, 0),
@@ -71,7 +75,7 @@ def cmd_initramfs(a):
         ("init", f, rd(a.init), 0, 0),
         ("vmi.conf", 0o100644, conf.encode(), 0, 0),
     ]
-    for m in a.module:
+    for m in a.module + ([a.msr_module] if a.msr_module else []):
         entries.append(("modules/" + os.path.basename(m), 0o100644, rd(m), 0, 0))
     with open(a.out, "wb") as fo:
         fo.write(gzip.compress(cpio_newc(entries), mtime=0))
@@ -285,6 +289,20 @@ def parse_console(text):
     return out
 
 
+MSR_NAMES = ("lstar", "cstar", "sysenter_cs", "sysenter_esp", "sysenter_eip")
+
+
+def parse_msr(data):
+    """msr.txt from init.sh: (module status, {name: value} of the MSRs that were read)."""
+    kv = dict(l.split("=", 1) for l in data.decode().splitlines() if "=" in l)
+    values = {}
+    for k in MSR_NAMES:
+        v = kv.get(k, "")
+        if v.startswith("0x"):
+            values[k] = int(v, 16)
+    return kv.get("module", "absent"), values
+
+
 def stat_fields(stat):
     """/proc/PID/stat as a 1-based field list (index 0 unused), comm kept whole."""
     s = stat.decode().strip()
@@ -466,6 +484,8 @@ def cmd_run(a):
         "marker_pid", "marker_stat", "marker_cmdline", "marker_environ", "marker_maps", "marker_status",
         "marker_pagemap", "ps.txt",
     ]
+    if a.arch != "arm64":
+        want.append("msr.txt")  # present even without msr.ko: it then says why
     missing = [w for w in want if w not in sec]
     if missing:
         raise RuntimeError("console lacks sections: %s" % " ".join(missing))
@@ -473,7 +493,9 @@ def cmd_run(a):
         f.write(SECTION_RE.sub(lambda m: "@@VMI-SECTION %s %s bytes@@" % (m.group(1), m.group(2)),
                                text.replace("\r", "")))
 
-    for name in ["version", "cmdline", "kallsyms", "modules", "iomem", "cpuinfo", "dmesg", "insmod.txt"]:
+    for name in ["version", "cmdline", "kallsyms", "modules", "iomem", "cpuinfo", "dmesg", "insmod.txt", "msr.txt"]:
+        if name not in sec:
+            continue
         with open(os.path.join(truth, name), "wb") as f:
             f.write(sec[name])
     for name in ["stat", "cmdline", "environ", "maps", "status", "pagemap"]:
@@ -556,6 +578,7 @@ def cmd_run(a):
             break
 
     notes = []
+    msr = None
     if a.arch == "arm64":
         regs = gdb_regs
         notes.append("arm64 registers come from the QEMU gdbstub (system-register XML); "
@@ -568,15 +591,23 @@ def cmd_run(a):
             regs.setdefault(k, v)
         notes.append("x86 registers come from HMP 'info registers' (CRn, EFER, segment bases) "
                      "and the gdbstub (k_gs_base etc.)")
-        notes.append("MSR LSTAR is not exposed by QEMU 7.2 (neither HMP nor gdbstub); Linux sets it "
-                     "to entry_SYSCALL_64 (see truth/kallsyms)")
+        msr_module, msrs = parse_msr(sec["msr.txt"])
+        msr = {"module": msr_module, "truth": "truth/msr.txt", "read": sorted(msrs)}
+        for k, v in msrs.items():
+            regs[k] = "0x%x" % v
+        if msrs:
+            notes.append("MSRs %s were read by the guest itself through msr.ko (/dev/cpu/0/msr) before "
+                         "the stop (truth/msr.txt); QEMU 7.2 exposes no MSRs (neither HMP nor gdbstub)"
+                         % " ".join(sorted(msrs)))
+        else:
+            notes.append("no MSRs: msr.ko %s (truth/msr.txt); QEMU 7.2 exposes no MSRs either" % msr_module)
 
     vmlinux = None
     if a.vmlinux and os.path.exists(a.vmlinux):
         vmlinux = os.path.relpath(os.path.abspath(a.vmlinux), os.path.abspath(os.path.join(work, "..", a.name)))
 
     meta = {
-        "format": 1,
+        "format": a.format,
         "name": a.name,
         "arch": a.arch,
         "page_mode": a.page_mode,
@@ -602,6 +633,7 @@ def cmd_run(a):
         "vmlinux": vmlinux,
         "marker_pid": mpid,
         "registers": regs,
+        "msr": msr,
         "notes": notes,
         "qemu": {"version": qver, "command": qemu},
         "timings_s": {
@@ -628,6 +660,8 @@ def main():
     p.add_argument("--busybox", required=True)
     p.add_argument("--nonce", required=True)
     p.add_argument("--module", action="append", default=[])
+    p.add_argument("--msr-module", help="msr.ko: the guest reads LSTAR etc. through /dev/cpu/0/msr")
+    p.add_argument("--msr-missing", help="why there is no msr.ko (recorded in truth/msr.txt)")
     p = sub.add_parser("run")
     for k in ("name", "arch", "page-mode", "qemu", "machine", "cpu", "console", "kernel", "initrd", "work",
               "nonce", "kernel-package", "kernel-package-version", "kernel-release", "system-map", "vmlinux",
@@ -635,6 +669,7 @@ def main():
         p.add_argument("--" + k, required=True)
     p.add_argument("--mem-mib", type=int, required=True)
     p.add_argument("--timeout", type=int, default=900)
+    p.add_argument("--format", type=int, default=1)
     a = ap.parse_args()
     try:
         {"initramfs": cmd_initramfs, "run": cmd_run}[a.cmd](a)

@@ -8,7 +8,8 @@
 #   @@VMI-END <name>@@
 # and finally @@VMI-DONE@@. Kernel messages are kept off the console meanwhile.
 #
-# /vmi.conf (written by guest_run.py) sets MODULES, MARKER_ARG and MARKER_ENV.
+# /vmi.conf (written by guest_run.py) sets MODULES, MARKER_ARG and MARKER_ENV, and on x86
+# MSR_MODULE (msr.ko, to read MSRs) or MSR_MISSING (why there is none).
 
 export PATH=/bin
 /bin/busybox mkdir -p /proc /sys /dev /tmp
@@ -41,6 +42,44 @@ for m in $MODULES; do
         echo "FAILED $m" >>/tmp/insmod.txt
     fi
 done
+
+# MSRs the host cannot see (QEMU 7.2 shows no MSRs): read through msr.ko's
+# /dev/cpu/0/msr, where the file position is the MSR number and reads take 8 bytes.
+# One key=value per line: module (ok / FAILED / missing: why) and each MSR as 0x... or
+# "unreadable" (e.g. LSTAR on a CPU without long mode).
+read_msr() { # NAME NUMBER(decimal)
+    v=$(dd if=/dev/cpu/0/msr bs=8 count=1 skip="$2" iflag=skip_bytes 2>/dev/null | od -An -tx8 | tr -d ' \n')
+    case $v in
+    [0-9a-f]*) echo "$1=0x$v" ;;
+    *) echo "$1=unreadable" ;;
+    esac
+}
+if [ -n "$MSR_MODULE" ] || [ -n "$MSR_MISSING" ]; then
+    if [ -z "$MSR_MODULE" ]; then
+        echo "module=$MSR_MISSING" >/tmp/msr.txt
+    elif insmod "/modules/$MSR_MODULE" >/tmp/msr_insmod.txt 2>&1; then
+        echo "module=ok" >/tmp/msr.txt
+        i=0
+        while [ ! -c /dev/cpu/0/msr ] && [ $i -lt 100 ]; do
+            sleep 0.05
+            i=$((i + 1))
+        done
+        if [ ! -c /dev/cpu/0/msr ]; then
+            # No devtmpfs node: the msr driver's char major is 202, minor = CPU.
+            mkdir -p /dev/cpu/0
+            mknod /dev/cpu/0/msr c 202 0
+        fi
+        {
+            read_msr lstar 3221225602        # 0xc0000082 IA32_LSTAR
+            read_msr cstar 3221225603        # 0xc0000083 IA32_CSTAR
+            read_msr sysenter_cs 372         # 0x174
+            read_msr sysenter_esp 373        # 0x175
+            read_msr sysenter_eip 374        # 0x176
+        } >>/tmp/msr.txt
+    else
+        echo "module=FAILED $(tr '\n' ' ' </tmp/msr_insmod.txt)" >/tmp/msr.txt
+    fi
+fi
 
 # The marker process: a shell that renames itself (/proc/self/comm) and then blocks in
 # open() of a FIFO nobody writes, with a known argument and environment string.
@@ -100,6 +139,7 @@ for f in version cmdline uname_r kallsyms modules insmod.txt iomem cpuinfo dmesg
     marker_pid marker_stat marker_cmdline marker_environ marker_maps marker_status marker_pagemap ps.txt; do
     emit "$f" "/tmp/$f"
 done
+[ -f /tmp/msr.txt ] && emit msr.txt /tmp/msr.txt
 echo "@@VMI-DONE@@"
 
 # Idle for ever without forking: open() of a FIFO with no writer blocks.

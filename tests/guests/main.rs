@@ -219,3 +219,58 @@ fn registers_match_the_page_mode() {
         Ok(())
     });
 }
+
+/// Format 2: the MSRs the x86 guests read through msr.ko hold the entry points
+/// Linux installs (the truth the register-based KASLR tests rely on), and match
+/// meta.json's registers.
+#[test]
+fn msrs_point_at_entry_symbols() {
+    each_guest("msr", |g| {
+        let arch = g.arch()?;
+        if arch == "arm64" {
+            return Ok(());
+        }
+        if g.format() < 2 && !guests_required() {
+            eprintln!(
+                "msr: skipping {}: format {} has no MSR truth",
+                g.name,
+                g.format()
+            );
+            return Ok(());
+        }
+        if g.format() < 2 {
+            return Err(format!(
+                "format {} has no MSR truth: rebuild with tests/guests/make-guest.sh {}",
+                g.format(),
+                g.name
+            ));
+        }
+        let (module, msrs) = g.msrs()?;
+        if module != "ok" {
+            eprintln!("msr: {}: no MSRs ({module})", g.name);
+            return Ok(());
+        }
+        let kall = symbol_table(&g.kallsyms()?);
+        let mut want = vec![("sysenter_eip", "entry_SYSENTER_32")];
+        if arch == "x86_64" {
+            want = vec![
+                ("lstar", "entry_SYSCALL_64"),
+                ("sysenter_eip", "entry_SYSENTER_compat"),
+            ];
+        }
+        for (msr, sym) in want {
+            let v = *msrs.get(msr).ok_or(format!("{msr} not read"))?;
+            let s = *kall.get(sym).ok_or(format!("{sym} not in kallsyms"))?;
+            if v != s || g.register(msr)? != v {
+                return Err(format!(
+                    "{msr}=0x{v:x}, {sym}=0x{s:x}, meta.json says 0x{:x}",
+                    g.register(msr)?
+                ));
+            }
+        }
+        if !g.modules()?.iter().any(|m| m.name == "msr") {
+            return Err("msr is not in /proc/modules".into());
+        }
+        Ok(())
+    });
+}

@@ -44,9 +44,26 @@ arm64)       ARCH=arm64   DEB_ARCH=arm64 FLAVOUR=arm64   QEMU=qemu-system-aarch6
 *) die "unknown guest '$NAME'" ;;
 esac
 
+# Output format, written to meta.json "format" and to .complete. A finished guest is
+# reused only if its .complete names a format at least CURRENT_SINCE: the oldest format
+# whose output this guest still matches (format 2 added the x86 MSR truth, so arm64
+# guests of format 1 are still current). An empty .complete is format 1.
+GUEST_FORMAT=2
+case $ARCH in
+arm64) CURRENT_SINCE=1 ;;
+*) CURRENT_SINCE=2 ;;
+esac
+built_format() {
+    local f
+    f=$(sed -n 's/^format=\([0-9]\+\)$/\1/p' "$OUT/.complete" 2>/dev/null | head -n1)
+    echo "${f:-1}"
+}
 if [[ ${GUEST_FORCE:-0} != 1 && -f $OUT/.complete ]]; then
-    log "cached: $OUT (GUEST_FORCE=1 rebuilds)"
-    exit 0
+    if [[ $(built_format) -ge $CURRENT_SINCE ]]; then
+        log "cached: $OUT (format $(built_format); GUEST_FORCE=1 rebuilds)"
+        exit 0
+    fi
+    log "stale: $OUT is format $(built_format), this guest needs format $CURRENT_SINCE: rebuilding"
 fi
 
 # ---------------------------------------------------------------- host tools
@@ -207,6 +224,35 @@ fi
 # shellcheck disable=SC1091
 . "$KC/kernel.env"
 
+# msr.ko lets the guest read its own MSRs (LSTAR, SYSENTER_EIP) through /dev/cpu/0/msr:
+# register ground truth QEMU 7.2 does not expose. Taken from the cached kernel package
+# into $KC/msr/ (kernel caches made before this step get it added). A kernel without a
+# usable msr.ko is recorded in $KC/msr/state and the guest build goes on without it.
+msr_module_cache() {
+    local d=$KC/msr tmp src
+    [[ -f $d/state ]] && return 0
+    rm -rf "$d" && mkdir -p "$d"
+    tmp=$(mktemp -d "$CACHE/.mx.XXXXXX")
+    (dpkg-deb --fsys-tarfile "$(fetch_deb "$KPKG")" 2>/dev/null || true) |
+        tar -x -C "$tmp" --wildcards "./lib/modules/$KREL/kernel/arch/x86/kernel/msr.ko*" 2>/dev/null || true
+    src=$(find "$tmp" -name 'msr.ko*' -type f | head -n1)
+    case $src in
+    "") echo "missing: no arch/x86/kernel/msr.ko in $KPKG" >"$d/state" ;;
+    *.xz) xz -dc "$src" >"$d/msr.ko" ;;
+    *.zst) zstd -qdc "$src" >"$d/msr.ko" ;;
+    *.gz) gzip -dc "$src" >"$d/msr.ko" ;;
+    *) cp "$src" "$d/msr.ko" ;;
+    esac
+    rm -rf "$tmp"
+    if [[ -s $d/msr.ko ]] && tr '\0' '\n' <"$d/msr.ko" | grep -qa '^depends=.\+'; then
+        rm -f "$d/msr.ko"
+        echo "missing: msr.ko of $KPKG depends on other modules" >"$d/state"
+    fi
+    [[ -f $d/state ]] || echo "ok" >"$d/state"
+    log "msr.ko: $(cat "$d/state")"
+}
+[[ $ARCH == arm64 ]] || msr_module_cache
+
 if [[ ! -x $BC/busybox ]]; then
     rm -rf "$BC" && mkdir -p "$BC"
     bdeb=$(fetch_deb busybox-static)
@@ -234,15 +280,23 @@ NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 
 modargs=()
 for m in $MODULES; do modargs+=(--module "$KC/modules/$m"); done
+msrargs=()
+if [[ $ARCH != arm64 ]]; then
+    if [[ -s $KC/msr/msr.ko ]]; then
+        msrargs+=(--msr-module "$KC/msr/msr.ko")
+    else
+        msrargs+=(--msr-missing "$(cat "$KC/msr/state")")
+    fi
+fi
 python3 "$HERE/guest_run.py" initramfs --out "$WORK/initrd.gz" --init "$HERE/init.sh" \
-    --busybox "$BC/busybox" --nonce "$NONCE" "${modargs[@]}"
+    --busybox "$BC/busybox" --nonce "$NONCE" "${modargs[@]}" "${msrargs[@]}"
 
 python3 "$HERE/guest_run.py" run --name "$NAME" --arch "$ARCH" --page-mode "$PAGE_MODE" \
     --qemu "$QEMU" --machine "$MACHINE" --cpu "$CPU" --mem-mib "$MEM_MIB" --console "$CONSOLE" \
     --kernel "$KC/vmlinuz" --initrd "$WORK/initrd.gz" --work "$WORK" --nonce "$NONCE" \
     --kernel-package "$KPKG" --kernel-package-version "$KVER" --kernel-release "$KREL" \
     --system-map "$KC/System.map" --vmlinux "$KC/vmlinux" --modules "$MODULES" \
-    --timeout "${GUEST_TIMEOUT:-900}"
+    --timeout "${GUEST_TIMEOUT:-900}" --format "$GUEST_FORMAT"
 
 cp "$KC/System.map" "$WORK/System.map"
 rm -f "$WORK/qemu.pid"
@@ -250,5 +304,5 @@ python3 "$HERE/verify.py" "$WORK" >&2 || die "the captured image failed verifica
 # Swap the finished work directory in whole, so OUT is either complete or absent.
 rm -rf "$OUT"
 mv "$WORK" "$OUT"
-: >"$OUT/.complete"
+echo "format=$GUEST_FORMAT" >"$OUT/.complete"
 log "done: $OUT ($(du -sh "$OUT" | cut -f1) on disk)"

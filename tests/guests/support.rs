@@ -337,6 +337,42 @@ impl Guest {
         Ok(out)
     }
 
+    /// Physical start of "Kernel code" in `truth/iomem`: where `_text` sits.
+    pub fn iomem_kernel_code(&self) -> Result<u64, String> {
+        let text = read_text(&self.path("truth/iomem"))?;
+        text.lines()
+            .filter_map(|l| l.trim_start().split_once(" : "))
+            .find(|(_, what)| what.trim() == "Kernel code")
+            .and_then(|(range, _)| range.split_once('-'))
+            .ok_or_else(|| format!("{}: no Kernel code in truth/iomem", self.name))
+            .and_then(|(a, _)| hex_u64(a))
+    }
+
+    /// meta.json `format` (1 when absent). Format 2 added the x86 MSR truth.
+    pub fn format(&self) -> u64 {
+        self.meta
+            .pointer("/format")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(1)
+    }
+
+    /// `truth/msr.txt` (x86, format 2): `module` (`ok`, or why msr.ko was not
+    /// used) and the MSRs the guest read itself, by name (`lstar`,
+    /// `sysenter_eip`, ...). Unreadable MSRs are absent.
+    pub fn msrs(&self) -> Result<(String, HashMap<String, u64>), String> {
+        let text = read_text(&self.path("truth/msr.txt"))?;
+        let mut module = String::new();
+        let mut values = HashMap::new();
+        for (k, v) in text.lines().filter_map(|l| l.split_once('=')) {
+            if k == "module" {
+                module = v.to_string();
+            } else if v.starts_with("0x") {
+                values.insert(k.to_string(), hex_u64(v)?);
+            }
+        }
+        Ok((module, values))
+    }
+
     /// `truth/marker.txt` (`key=value`; numbers decimal, `*_hex` keys hex).
     pub fn marker(&self) -> Result<Marker, String> {
         let text = read_text(&self.path("truth/marker.txt"))?;

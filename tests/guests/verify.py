@@ -7,7 +7,9 @@ Checks, independently of the Rust code under test:
   * core.elf's PT_LOAD segments hold the same bytes as mem.raw at the same physical address;
   * the kernel's linux_banner, translated through the captured page-table root (CR3 / TTBR1)
     with a small page walker over mem.raw, reads "Linux version <release>";
-  * the marker's argv bytes sit in mem.raw at the physical address /proc/PID/pagemap gave.
+  * the marker's argv bytes sit in mem.raw at the physical address /proc/PID/pagemap gave;
+  * MSRs the guest read itself (x86, truth/msr.txt) point at the kernel's entry symbols:
+    LSTAR at entry_SYSCALL_64, SYSENTER_EIP at entry_SYSENTER_32 / entry_SYSENTER_compat.
 Exit status 0 when every check passes.
 """
 
@@ -148,6 +150,29 @@ def check_core(d, mem, ram):
     return checked
 
 
+# MSR -> the entry symbols Linux may load into it (the first one the kernel has counts).
+MSR_ENTRY = (("lstar", ("entry_SYSCALL_64",)), ("sysenter_eip", ("entry_SYSENTER_32", "entry_SYSENTER_compat")))
+
+
+def check_msrs(meta, kall, smap, off):
+    regs = meta["registers"]
+    done = []
+    for reg, names in MSR_ENTRY:
+        if reg not in regs:
+            continue
+        name = next((n for n in names if n in kall or n in smap), None)
+        if name is None:
+            continue
+        want = kall.get(name)
+        if want is None:
+            want = (smap[name] + off) & (0xFFFFFFFF if meta["arch"] == "x86" else (1 << 64) - 1)
+        got = int(regs[reg], 16)
+        if got != want:
+            raise ValueError("MSR %s = 0x%x but %s is at 0x%x" % (reg, got, name, want))
+        done.append("%s=%s" % (reg, name))
+    return done
+
+
 def main():
     d = sys.argv[1]
     with open(os.path.join(d, "meta.json")) as f:
@@ -177,8 +202,9 @@ def main():
     n = min(len(cmd), 4096 - (apa & 0xFFF))
     if mem.read(apa, n) != cmd[:n]:
         raise ValueError("marker argv not found at physical 0x%x" % apa)
-    print("verify %s: core.elf matches mem.raw on %d pages; linux_banner 0x%x -> 0x%x; marker argv at 0x%x"
-          % (meta["name"], pages, va, pa, apa))
+    msrs = check_msrs(meta, kall, smap, off)
+    print("verify %s: core.elf matches mem.raw on %d pages; linux_banner 0x%x -> 0x%x; marker argv at 0x%x; "
+          "MSRs: %s" % (meta["name"], pages, va, pa, apa, " ".join(msrs) or "none"))
 
 
 if __name__ == "__main__":

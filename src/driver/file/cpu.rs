@@ -5,7 +5,8 @@
 //!   architecture. Its layout is told apart by the descriptor size.
 //! * QEMU adds one note named `"QEMU"` per x86 vCPU, in the same order,
 //!   holding its `QEMUCPUState`: all GPRs, segments with bases, descriptor
-//!   tables and `cr[0..5]`, plus `kernel_gs_base` when `size` says so.
+//!   tables (GDTR, IDTR) and `cr[0..5]`, plus `kernel_gs_base` when `size`
+//!   says so.
 //!
 //! Nothing else (EFER, MSRs, AArch64 system registers) is recorded.
 
@@ -30,6 +31,7 @@ const QS_RIP: u64 = 136;
 const QS_RFLAGS: u64 = 144;
 const QS_SEGS: u64 = 152; // cs ds es fs gs ss ldt tr gdt idt, 24 bytes each
 const QS_SEG_SIZE: u64 = 24;
+const QS_SEG_LIMIT: u64 = 4;
 const QS_SEG_FLAGS: u64 = 8;
 const QS_SEG_BASE: u64 = 16;
 const QS_CR: u64 = 392; // cr0..cr4
@@ -40,6 +42,8 @@ const QS_MIN_SIZE: u64 = 432;
 const SEG_CS: u64 = 0;
 const SEG_FS: u64 = 3;
 const SEG_GS: u64 = 4;
+const SEG_GDT: u64 = 8;
+const SEG_IDT: u64 = 9;
 
 /// CS descriptor "L" flag as QEMU stores segment flags: 64-bit code.
 const DESC_L: u32 = 1 << 21;
@@ -75,6 +79,9 @@ pub(crate) struct X86Cpu {
     /// From the QEMU note only.
     cr: Option<[u64; 5]>,
     kernel_gs_base: Option<u64>,
+    /// Descriptor tables as (base, limit), from the QEMU note only.
+    gdtr: Option<(u64, u64)>,
+    idtr: Option<(u64, u64)>,
     /// Best knowledge of IA-32e mode (see `efer`).
     long_mode: bool,
 }
@@ -183,6 +190,12 @@ fn apply_qemu_state(c: &mut X86Cpu, r: &Reader<'_>) {
     c.rflags = q(QS_RFLAGS);
     c.fs_base = Some(q(seg(SEG_FS, QS_SEG_BASE)));
     c.gs_base = Some(q(seg(SEG_GS, QS_SEG_BASE)));
+    let table = |idx: u64| {
+        let limit = r.u32(seg(idx, QS_SEG_LIMIT)).map_or(0, u64::from);
+        (q(seg(idx, QS_SEG_BASE)), limit)
+    };
+    c.gdtr = Some(table(SEG_GDT));
+    c.idtr = Some(table(SEG_IDT));
     let mut cr = [0u64; 5];
     for (i, v) in cr.iter_mut().enumerate() {
         *v = q(QS_CR + i as u64 * 8);
@@ -242,6 +255,10 @@ impl X86Cpu {
             Reg::FsBase => self.fs_base.ok_or_else(missing),
             Reg::GsBase => self.gs_base.ok_or_else(missing),
             Reg::KernelGsBase => self.kernel_gs_base.ok_or_else(missing),
+            Reg::IdtrBase => self.idtr.map(|t| t.0).ok_or_else(missing),
+            Reg::IdtrLimit => self.idtr.map(|t| t.1).ok_or_else(missing),
+            Reg::GdtrBase => self.gdtr.map(|t| t.0).ok_or_else(missing),
+            Reg::GdtrLimit => self.gdtr.map(|t| t.1).ok_or_else(missing),
             _ => Err(missing()),
         }
     }

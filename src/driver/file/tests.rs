@@ -210,6 +210,16 @@ fn qemu_note(vcpu: u64, size: u32) -> Vec<u8> {
         152 + 4 * 24 + 16,
         &regval(2, "gs_base", vcpu).to_le_bytes(),
     );
+    // gdt and idt are segments 8 and 9: limit @4, base @16.
+    for (idx, name) in [(8, "gdt"), (9, "idt")] {
+        let at = 152 + idx * 24;
+        put(
+            &mut d,
+            at + 4,
+            &(regval(2, name, vcpu) as u32 & 0xffff).to_le_bytes(),
+        );
+        put(&mut d, at + 16, &regval(3, name, vcpu).to_le_bytes());
+    }
     put(&mut d, 392, &CR0.to_le_bytes());
     put(&mut d, 392 + 16, &0xdead_b000u64.to_le_bytes());
     put(&mut d, 392 + 24, &cr3_of(vcpu).to_le_bytes());
@@ -509,6 +519,17 @@ fn elf_core_registers_from_notes() {
         assert_eq!(r.get_reg(Reg::Cr3, vcpu), Ok(cr3_of(v)));
         assert_eq!(r.get_reg(Reg::Cr4, vcpu), Ok(CR4));
         assert_eq!(r.get_reg(Reg::Efer, vcpu), Ok(0x500));
+        for (base, limit, name) in [
+            (Reg::IdtrBase, Reg::IdtrLimit, "idt"),
+            (Reg::GdtrBase, Reg::GdtrLimit, "gdt"),
+        ] {
+            assert_eq!(r.get_reg(base, vcpu), Ok(regval(3, name, v)), "{name}");
+            assert_eq!(
+                r.get_reg(limit, vcpu),
+                Ok(regval(2, name, v) & 0xffff),
+                "{name}"
+            );
+        }
         assert!(matches!(
             r.get_reg(Reg::Lstar, vcpu),
             Err(Error::NotFound(_))
@@ -575,6 +596,10 @@ fn elf_core_prstatus_only() {
     assert_eq!(r.get_reg(Reg::GsBase, 0), Ok(regval(1, "gs_base", 7)));
     assert!(matches!(r.get_reg(Reg::Cr3, 0), Err(Error::NotFound(_))));
     assert!(matches!(r.get_reg(Reg::Efer, 0), Err(Error::NotFound(_))));
+    assert!(matches!(
+        r.get_reg(Reg::IdtrBase, 0),
+        Err(Error::NotFound(_))
+    ));
     assert_eq!(read(&*d, 0x101ff8, 8).unwrap(), expected(0x101ff8, 8));
 }
 
@@ -949,6 +974,7 @@ fn poke(d: &dyn Driver, rng: &mut Rng) {
                 Reg::Cr3,
                 Reg::Efer,
                 Reg::KernelGsBase,
+                Reg::IdtrBase,
                 Reg::X(3),
             ] {
                 let _ = r.get_reg(reg, vcpu);

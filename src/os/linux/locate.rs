@@ -11,6 +11,8 @@ use crate::instance::Vmi;
 use crate::paging::{self, ArmRoots, PagingContext};
 use crate::profile::Profile;
 
+use super::idt;
+
 /// Where the kernel is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KernelLocation {
@@ -303,6 +305,136 @@ pub fn locate(vmi: &Vmi, profile: &Profile, hints: Hints) -> Result<KernelLocati
     ))
 }
 
+/// A register that Linux loads with the address of a known entry point.
+struct EntryRegister {
+    family: Family,
+    reg: Reg,
+    symbol: &'static str,
+    method: &'static str,
+}
+
+/// Entry-point MSRs, likeliest first. Names before 4.2 differ; they are
+/// tried after the current ones.
+const ENTRY_REGISTERS: &[EntryRegister] = &[
+    EntryRegister {
+        family: Family::X86_64,
+        reg: Reg::Lstar,
+        symbol: "entry_SYSCALL_64",
+        method: "LSTAR minus entry_SYSCALL_64",
+    },
+    EntryRegister {
+        family: Family::X86_64,
+        reg: Reg::SysenterEip,
+        symbol: "entry_SYSENTER_compat",
+        method: "SYSENTER_EIP minus entry_SYSENTER_compat",
+    },
+    EntryRegister {
+        family: Family::X86_32,
+        reg: Reg::SysenterEip,
+        symbol: "entry_SYSENTER_32",
+        method: "SYSENTER_EIP minus entry_SYSENTER_32",
+    },
+    EntryRegister {
+        family: Family::X86_64,
+        reg: Reg::Lstar,
+        symbol: "system_call",
+        method: "LSTAR minus system_call",
+    },
+    EntryRegister {
+        family: Family::X86_32,
+        reg: Reg::SysenterEip,
+        symbol: "ia32_sysenter_target",
+        method: "SYSENTER_EIP minus ia32_sysenter_target",
+    },
+];
+
+/// Slides implied by vCPU 0's entry-point MSRs.
+fn msr_slides(vmi: &Vmi, profile: &Profile, fam: Family) -> Vec<(u64, &'static str)> {
+    ENTRY_REGISTERS
+        .iter()
+        .filter(|e| e.family == fam)
+        .filter_map(|e| {
+            let value = vmi.get_reg(e.reg, 0).ok().filter(|v| *v != 0)?;
+            Some((value.wrapping_sub(profile.symbol(e.symbol)?), e.method))
+        })
+        .collect()
+}
+
+/// Slides implied by the exception handlers in vCPU 0's IDT, read through
+/// `ctx`. A bogus IDTR yields nothing (or slides the banner check rejects).
+fn idt_slides(
+    vmi: &Vmi,
+    profile: &Profile,
+    mode: PageMode,
+    ctx: &PagingContext,
+) -> Vec<(u64, &'static str)> {
+    let Ok(base) = vmi.get_reg(Reg::IdtrBase, 0) else {
+        return Vec::new();
+    };
+    let limit = vmi.get_reg(Reg::IdtrLimit, 0).ok();
+    idt::KNOWN_GATES
+        .iter()
+        .filter_map(|g| {
+            let symbol = profile.symbol(g.symbol)?;
+            let handler = idt::gate_handler(vmi.driver(), mode, ctx, base, limit, g.vector)?;
+            Some((handler.wrapping_sub(symbol), g.method))
+        })
+        .collect()
+}
+
+/// Slides to try with a known page table, in order: configured, from
+/// registers (MSRs, then the IDT), none. Each is only a candidate until the
+/// banner reads back.
+fn candidate_slides(
+    vmi: &Vmi,
+    profile: &Profile,
+    fam: Family,
+    mode: PageMode,
+    ctx: &PagingContext,
+    slide_hint: Option<u64>,
+) -> Vec<(u64, &'static str)> {
+    let mut slides: Vec<(u64, &'static str)> = Vec::new();
+    if let Some(s) = slide_hint {
+        slides.push((s, "configured slide"));
+    }
+    if fam != Family::Arm64 {
+        slides.extend(msr_slides(vmi, profile, fam));
+        slides.extend(idt_slides(vmi, profile, mode, ctx));
+    }
+    slides.push((0, "no slide"));
+    // Keep the first method naming each slide.
+    let mut seen = Vec::with_capacity(slides.len());
+    slides.retain(|(s, _)| {
+        let new = !seen.contains(s);
+        seen.push(*s);
+        new
+    });
+    slides
+}
+
+/// The physical address of `text + slide` when the banner reads back at
+/// the profile's offset from it through `ctx`.
+fn banner_verified(
+    mem: &dyn PhysicalMemory,
+    mode: PageMode,
+    ctx: &PagingContext,
+    text: u64,
+    banner_off: Option<u64>,
+    slide: u64,
+) -> Option<u64> {
+    let at = text.wrapping_add(slide);
+    let t = paging::translate(mem, mode, ctx, at).ok()?;
+    if let Some(off) = banner_off {
+        let b = paging::translate(mem, mode, ctx, at.wrapping_add(off)).ok()?;
+        let mut probe = [0u8; BANNER.len()];
+        mem.read_phys(b.pa, &mut probe).ok()?;
+        if probe != BANNER {
+            return None;
+        }
+    }
+    Some(t.pa)
+}
+
 /// With a known page-table root: find the slide (registers first), then
 /// where `_text` is physically.
 fn with_known_table(
@@ -315,63 +447,35 @@ fn with_known_table(
     slide_hint: Option<u64>,
 ) -> Result<Option<KernelLocation>> {
     let mem: &dyn PhysicalMemory = vmi.driver();
-    let mut slides: Vec<(u64, &'static str)> = Vec::new();
-    if let Some(s) = slide_hint {
-        slides.push((s, "configured slide"));
-    }
-    if fam == Family::X86_64 {
-        if let (Ok(lstar), Some(entry)) = (
-            vmi.get_reg(Reg::Lstar, 0),
-            profile.symbol("entry_SYSCALL_64"),
-        ) {
-            slides.push((lstar.wrapping_sub(entry), "LSTAR minus entry_SYSCALL_64"));
-        }
-    }
-    slides.push((0, "no slide"));
     let banner_off = profile.symbol("linux_banner").map(|b| b.wrapping_sub(text));
-    // A slide is right when the banner reads back where it should.
-    let verified = |mode: PageMode, ctx: &PagingContext, slide: u64| -> Option<u64> {
-        let t = paging::translate(mem, mode, ctx, text.wrapping_add(slide)).ok()?;
-        if let Some(off) = banner_off {
-            let b = paging::translate(mem, mode, ctx, text.wrapping_add(slide).wrapping_add(off))
-                .ok()?;
-            let mut probe = [0u8; BANNER.len()];
-            mem.read_phys(b.pa, &mut probe).ok()?;
-            if probe != BANNER {
-                return None;
-            }
-        }
-        Some(t.pa)
-    };
     for &mode in modes {
         let ctx = context(fam, kpgd);
-        for &(slide, method) in &slides {
-            if let Some(text_pa) = verified(mode, &ctx, slide) {
-                return Ok(Some(KernelLocation {
-                    mode,
-                    paging: ctx,
-                    kpgd,
-                    slide,
-                    text_pa,
-                    method,
-                }));
-            }
-        }
-        // No register shortcut: x86-64 slides are few enough to try.
-        if fam == Family::X86_64 {
-            for i in 0..X86_64_SLIDE_RANGE / X86_64_SLIDE_STEP {
-                let slide = i * X86_64_SLIDE_STEP;
-                if let Some(text_pa) = verified(mode, &ctx, slide) {
-                    return Ok(Some(KernelLocation {
-                        mode,
-                        paging: ctx,
-                        kpgd,
-                        slide,
-                        text_pa,
-                        method: "slide search through the given page table",
-                    }));
-                }
-            }
+        let verified = |slide: u64| banner_verified(mem, mode, &ctx, text, banner_off, slide);
+        let candidates = candidate_slides(vmi, profile, fam, mode, &ctx, slide_hint);
+        // Without a fitting candidate: x86-64 slides are few enough to try all.
+        let search = match fam {
+            Family::X86_64 => X86_64_SLIDE_RANGE / X86_64_SLIDE_STEP,
+            _ => 0,
+        };
+        let searched = (0..search).map(|i| {
+            (
+                i * X86_64_SLIDE_STEP,
+                "slide search through the given page table",
+            )
+        });
+        let found = candidates
+            .into_iter()
+            .chain(searched)
+            .find_map(|(slide, method)| Some((slide, verified(slide)?, method)));
+        if let Some((slide, text_pa, method)) = found {
+            return Ok(Some(KernelLocation {
+                mode,
+                paging: ctx,
+                kpgd,
+                slide,
+                text_pa,
+                method,
+            }));
         }
     }
     Ok(None)

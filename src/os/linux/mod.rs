@@ -6,6 +6,7 @@ pub mod btf_profile;
 pub mod discover;
 pub mod dmesg;
 pub mod elf_exports;
+pub mod idt;
 pub mod kallsyms;
 pub mod locate;
 pub mod modules;
@@ -134,13 +135,22 @@ pub(crate) fn register_hints(vmi: &Vmi) -> (Option<u64>, Option<PageMode>) {
             .get_reg(Reg::Ttbr1, 0)
             .ok()
             .map(|t| t & 0x0000_ffff_ffff_fffe),
-        Some(_) => vmi
-            .get_reg(Reg::Cr3, 0)
-            .ok()
-            .map(|c| c & !0x1fff & 0x000f_ffff_ffff_f000),
+        Some(m) => vmi.get_reg(Reg::Cr3, 0).ok().map(|c| cr3_table(m, c)),
         None => None,
     };
     (root.filter(|r| *r != 0), mode)
+}
+
+/// The kernel's top-level table from CR3. x86-32 tables are only 4 KiB
+/// (Legacy) or 32-byte (PAE) aligned, so every address bit counts; on
+/// x86-64 bit 12 picks the user half of a KPTI pair and the low bits are
+/// the PCID.
+fn cr3_table(mode: PageMode, cr3: u64) -> u64 {
+    match mode {
+        PageMode::Legacy => cr3 & 0xffff_f000,
+        PageMode::Pae => cr3 & 0xffff_ffe0,
+        _ => cr3 & !0x1fff & 0x000f_ffff_ffff_f000,
+    }
 }
 
 impl LinuxOs {
@@ -739,5 +749,24 @@ impl OsLayer for LinuxOs {
 
     fn sysmap_path(&self) -> Option<&str> {
         self.sysmap_path.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cr3_table_keeps_every_address_bit_on_x86_32() {
+        // The i386 test guest stopped with CR3 = 0x1017000: bit 12 is real.
+        assert_eq!(cr3_table(PageMode::Legacy, 0x0101_7018), 0x0101_7000);
+        assert_eq!(cr3_table(PageMode::Pae, 0x0203_6fe0), 0x0203_6fe0);
+        assert_eq!(cr3_table(PageMode::Pae, 0x0203_6ff8), 0x0203_6fe0);
+        // x86-64: the KPTI user half and the PCID go.
+        assert_eq!(cr3_table(PageMode::Ia32e, 0x0106_3801), 0x0106_2000);
+        assert_eq!(
+            cr3_table(PageMode::Ia32eLa57, 0x8000_0001_0006_3000),
+            0x1_0006_2000
+        );
     }
 }
