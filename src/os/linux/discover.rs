@@ -16,7 +16,7 @@
 //!    address (of several, the one with most kernel-half entries: the live
 //!    table maps more than the boot-time ones).
 //! 5. Types: the kernel's BTF (`__start_BTF`..`__stop_BTF` from kallsyms,
-//!    else a search after the kallsyms tables), converted into the profile.
+//!    else a search after the kallsyms tables), queried in place.
 //! 6. `init_task`: kallsyms, else the task whose `comm` reads `swapper/0`
 //!    and `pid` 0 inside the image, with a task list that links back to it.
 //!
@@ -32,9 +32,10 @@ use crate::error::{Error, Result};
 use crate::instance::Vmi;
 use crate::paging::{self, ArmRoots, PagingContext};
 use crate::profile::btf::{self, Btf};
-use crate::profile::{OsKind, Profile, ProfileSource};
+use crate::profile::Profile;
 
 use super::kallsyms::{self, Kallsyms};
+use super::ksyms::KernelSymbols;
 pub use super::locate::Family;
 use super::locate::KernelLocation;
 use super::offsets::TaskOffsets;
@@ -62,10 +63,10 @@ const X86_32_TEXT_LINK: u64 = 0xc100_0000;
 const ARM64_TEXT_LINK: u64 = 0xffff_8000_0800_0000;
 const ARM64_STEXT_OFFSET: u64 = 0x10000;
 
-/// What discovery found; `profile` holds link-time symbols and, with BTF,
-/// all types.
+/// What discovery found: the kernel's symbols (link-time addresses), where
+/// it is, and its BTF.
 pub struct Discovery {
-    pub profile: Profile,
+    pub symbols: KernelSymbols,
     pub location: KernelLocation,
     pub family: Family,
     pub btf: Option<Btf>,
@@ -627,27 +628,12 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         ),
     }
 
-    // The profile: link-time symbols, BTF types.
-    let t3 = std::time::Instant::now();
-    let mut profile = Profile::new(ProfileSource::Built);
-    profile.set_os(Some(OsKind::Linux));
-    for s in ks.iter() {
-        // Absolute symbols (per-cpu offsets) are not relocated.
-        let addr = if matches!(s.kind, 'A' | 'a') {
-            s.address
-        } else {
-            s.address.wrapping_sub(slide)
-        };
-        profile.add_symbol(s.name, addr, s.kind as u8);
+    // The symbols: kallsyms itself, looked up in place; a profile is built
+    // from it only when one is asked for.
+    let mut symbols = KernelSymbols::new(ks, slide);
+    if family == Family::Arm64 {
+        symbols.add("_text", ARM64_TEXT_LINK, b'T');
     }
-    if family == Family::Arm64 && profile.symbol("_text").is_none() {
-        profile.add_symbol("_text", ARM64_TEXT_LINK, b'T');
-    }
-    log_info!(
-        "linux: profile built: {} symbols ({:.1} ms); types stay in BTF until the full profile is asked for",
-        profile.symbol_count(),
-        ms(t3)
-    );
 
     // Name what was found without a symbol, so the profile (and an ISF
     // exported from it) is complete: the kernel's table when it lies in the
@@ -663,17 +649,15 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
             Family::X86_64 => "init_top_pgt",
             _ => "swapper_pg_dir",
         };
-        if profile.symbol(name).is_none() {
-            profile.add_symbol(name, to_link(kpgd), b'D');
-        }
+        symbols.add(name, to_link(kpgd), b'D');
     }
-    if profile.symbol("linux_banner").is_none() {
+    if symbols.symbol("linux_banner").is_none() {
         if let Some(&h) = hits
             .iter()
             .filter(|&&h| h < tables_pa && tables_pa - h < 4096 && in_image(h))
             .max()
         {
-            profile.add_symbol("linux_banner", to_link(h), b'D');
+            symbols.add("linux_banner", to_link(h), b'D');
         }
     }
 
@@ -685,8 +669,9 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         text_pa,
         method: table_how,
     };
+    let init_task = symbols.kallsyms().address_of("init_task");
     let mut d = Discovery {
-        profile,
+        symbols,
         location,
         family,
         btf: btf.map(|(b, _)| b),
@@ -695,12 +680,13 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         anchor_va,
         anchor_pa: apa,
     };
-    d.init_task = ks.address_of("init_task");
+    d.init_task = init_task;
     if d.init_task.is_some() {
         log_info!("linux: init_task from kallsyms");
-    } else if let Ok(offs) =
-        TaskOffsets::resolve(Some(config), Types::new(&d.profile, d.btf.as_ref()))
-    {
+    } else if let Ok(offs) = TaskOffsets::resolve(
+        Some(config),
+        Types::new(&Profile::default(), d.btf.as_ref()),
+    ) {
         let t4 = std::time::Instant::now();
         d.init_task = scan_init_task(vmi, &d, kpgd, mode, &offs);
         if let Some(t) = d.init_task {
@@ -708,8 +694,7 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
                 "linux: init_task at {t:#x} from a search of the image for comm \"swapper/0\", pid 0 and a task list linking back ({:.1} ms)",
                 ms(t4)
             );
-            d.profile
-                .add_symbol("init_task", t.wrapping_sub(slide), b'D');
+            d.symbols.add("init_task", t.wrapping_sub(slide), b'D');
         }
     }
     log_info!("linux: discovery done in {:.1} ms", ms(t0));

@@ -127,7 +127,14 @@ pub struct Kallsyms {
     relative_base: u64,
     hasher: hashbrown::DefaultHashBuilder,
     /// Entry indices by name, built on first lookup.
-    by_name: OnceLock<HashTable<u32>>,
+    by_name: OnceLock<NameIndex>,
+}
+
+/// First entry of each name, and the entries a same-named earlier one
+/// hides (ascending).
+struct NameIndex {
+    table: HashTable<u32>,
+    shadowed: Vec<u32>,
 }
 
 impl std::fmt::Debug for Kallsyms {
@@ -808,30 +815,47 @@ impl Kallsyms {
         self.relative_base
     }
 
-    /// The first symbol with this name (like `kallsyms_lookup_name`).
-    pub fn lookup(&self, name: &str) -> Option<Symbol<'_>> {
-        let table = self.by_name.get_or_init(|| {
-            let mut t = HashTable::with_capacity(self.entries.len());
+    fn names(&self) -> &NameIndex {
+        self.by_name.get_or_init(|| {
+            let mut table = HashTable::with_capacity(self.entries.len());
+            let mut shadowed = Vec::new();
             for (i, e) in self.entries.iter().enumerate() {
                 let n = self.symbol(e).name;
                 let h = self.hasher.hash_one(n);
                 // Keep the first of duplicate names, as the kernel does.
-                if t.find(h, |&j: &u32| {
-                    self.get(j as usize).is_some_and(|s| s.name == n)
-                })
-                .is_none()
+                if table
+                    .find(h, |&j: &u32| {
+                        self.get(j as usize).is_some_and(|s| s.name == n)
+                    })
+                    .is_some()
                 {
-                    t.insert_unique(h, i as u32, |&j| {
+                    shadowed.push(i as u32);
+                } else {
+                    table.insert_unique(h, i as u32, |&j| {
                         self.hasher
                             .hash_one(self.get(j as usize).map_or("", |s| s.name))
                     });
                 }
             }
-            t
-        });
+            NameIndex { table, shadowed }
+        })
+    }
+
+    /// The first symbol with this name (like `kallsyms_lookup_name`).
+    pub fn lookup(&self, name: &str) -> Option<Symbol<'_>> {
         let h = self.hasher.hash_one(name);
-        let i = *table.find(h, |&j| self.get(j as usize).is_some_and(|s| s.name == name))?;
+        let i = *self
+            .names()
+            .table
+            .find(h, |&j| self.get(j as usize).is_some_and(|s| s.name == name))?;
         self.get(i as usize)
+    }
+
+    /// Is entry `i` the first with its name (what [`lookup`](Self::lookup)
+    /// finds)?
+    pub fn is_first_of_name(&self, i: usize) -> bool {
+        i < self.entries.len()
+            && u32::try_from(i).is_ok_and(|i| self.names().shadowed.binary_search(&i).is_err())
     }
 
     pub fn address_of(&self, name: &str) -> Option<u64> {
