@@ -40,6 +40,7 @@ pub use super::locate::Family;
 use super::locate::KernelLocation;
 use super::offsets::TaskOffsets;
 use super::physscan;
+use super::tablescan;
 use super::types::Types;
 
 const BANNER: &[u8] = b"Linux version ";
@@ -51,6 +52,8 @@ const MAX_BANNER_HITS: usize = 64;
 /// window's start, so the real banner is never more than that into one.
 const KALLSYMS_WINDOW: u64 = 10 << 20;
 const HIT_SKIP: u64 = 2 << 20;
+/// How far from its address table the other kallsyms tables may lie.
+const TABLE_REACH: u64 = 12 << 20;
 /// How far the kernel image is searched (for page tables, BTF, init_task)
 /// when its end is not known.
 const IMAGE_SPAN: u64 = 96 << 20;
@@ -90,12 +93,26 @@ fn ms(t: std::time::Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
-/// Finds the kallsyms tables in a window starting at a banner hit, trying
-/// each hit as the scan reaches it. Returns the table, the window's
-/// physical start and the banner hits inside the window.
-fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsyms, u64, Vec<u64>)> {
-    // Near the code the vCPU runs first (the banner and tables follow the
-    // kernel text), then everywhere.
+/// Finds the kallsyms tables: first by sampling memory for their address
+/// table ([`tablescan`]), then, should that find nothing, by searching
+/// every byte for the banner and a window after each hit. Near the code
+/// the vCPU runs first (the tables follow the kernel text), then
+/// everywhere. Returns the table and the physical start of the window its
+/// locations are relative to.
+fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsyms, u64)> {
+    let ts = std::time::Instant::now();
+    let order = tablescan::near_first(mem.ranges(), hint, IMAGE_SPAN);
+    let mut found = None;
+    tablescan::search(mem, &order, |start| {
+        log_debug!("linux: address-table candidate at {start:#x}");
+        found = kallsyms_around(mem, start);
+        found.is_some()
+    });
+    log_debug!("linux: sampled search: {:.1} ms", ms(ts));
+    if let Some(r) = found {
+        return Ok(r);
+    }
+    log_debug!("linux: no kallsyms found by sampling; searching for the banner");
     if let Some(pc) = hint {
         let near = physscan::clip(
             mem.ranges(),
@@ -109,14 +126,43 @@ fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsym
     find_kallsyms_in(mem, mem.ranges())
 }
 
-fn find_kallsyms_in(
-    mem: &dyn PhysicalMemory,
-    ranges: &[PhysRange],
-) -> Result<(Kallsyms, u64, Vec<u64>)> {
+/// The tables around a candidate address table whose run starts in the
+/// page at `start`: the token table lies right before it (6.4+) or a few
+/// MiB after it (older layouts), the names before or after accordingly.
+fn kallsyms_around(mem: &dyn PhysicalMemory, start: u64) -> Option<(Kallsyms, u64)> {
+    let r = mem
+        .ranges()
+        .iter()
+        .find(|r| r.start <= start && start < r.end)?;
+    let lo = start.saturating_sub(TABLE_REACH).max(r.start) & !(PAGE_SIZE - 1);
+    let hi = start.saturating_add(TABLE_REACH).min(r.end);
+    // Borrowed without prefetching: only the pages the decoder reaches are
+    // touched.
+    let window: std::borrow::Cow<'_, [u8]> = match mem.contiguous(lo, (hi - lo) as usize) {
+        Some(w) => std::borrow::Cow::Borrowed(w),
+        None => std::borrow::Cow::Owned(physscan::copy_window(mem, lo, hi).ok()?),
+    };
+    // Token table and index (at most 64 KiB + 512) end where the address
+    // table begins on 6.4+; older layouts put them further on.
+    let from = (start - lo).saturating_sub(68 << 10) as usize;
+    let ks = Kallsyms::find_from(&window, from, &kallsyms::Options::default()).ok()?;
+    Some((ks, lo))
+}
+
+/// `[start, end)` of physical memory, borrowed when the source is mapped.
+fn window(mem: &dyn PhysicalMemory, start: u64, end: u64) -> Result<std::borrow::Cow<'_, [u8]>> {
+    mem.prefetch(start, end - start);
+    Ok(match mem.contiguous(start, (end - start) as usize) {
+        Some(w) => std::borrow::Cow::Borrowed(w),
+        None => std::borrow::Cow::Owned(physscan::copy_window(mem, start, end)?),
+    })
+}
+
+fn find_kallsyms_in(mem: &dyn PhysicalMemory, ranges: &[PhysRange]) -> Result<(Kallsyms, u64)> {
     let all = mem.ranges();
     let mut last_start: Option<u64> = None;
     let mut any = false;
-    let mut result: Option<(Kallsyms, u64, Vec<u64>)> = None;
+    let mut result: Option<(Kallsyms, u64)> = None;
     let mut failure: Option<Error> = None;
     physscan::find_all(mem, ranges, BANNER, MAX_BANNER_HITS, |h| {
         any = true;
@@ -130,34 +176,22 @@ fn find_kallsyms_in(
         };
         let end = (start + KALLSYMS_WINDOW).min(r.end);
         log_debug!("linux: banner hit at {h:#x}");
-        let tc = std::time::Instant::now();
-        mem.prefetch(start, end - start);
-        // Mapped sources lend the window; others copy it.
-        let window: std::borrow::Cow<'_, [u8]> = match mem.contiguous(start, (end - start) as usize)
-        {
-            Some(w) => std::borrow::Cow::Borrowed(w),
-            None => match physscan::copy_window(mem, start, end) {
-                Ok(w) => std::borrow::Cow::Owned(w),
-                Err(e) => {
-                    failure = Some(e);
-                    return false;
-                }
-            },
+        let win = match window(mem, start, end) {
+            Ok(w) => w,
+            Err(e) => {
+                failure = Some(e);
+                return false;
+            }
         };
-        log_debug!("linux: window ready in {:.1} ms", ms(tc));
         let tk = std::time::Instant::now();
-        let found = Kallsyms::find(&window, &kallsyms::Options::default());
+        let found = Kallsyms::find(&win, &kallsyms::Options::default());
         log_debug!(
             "linux: kallsyms search of {:#x}..{end:#x}: {:.1} ms",
             start,
             ms(tk)
         );
         if let Ok(ks) = found {
-            let hits = memchr::memmem::find_iter(&window, BANNER)
-                .map(|i| start + i as u64)
-                .take(MAX_BANNER_HITS)
-                .collect();
-            result = Some((ks, start, hits));
+            result = Some((ks, start));
             return false;
         }
         true
@@ -173,6 +207,13 @@ fn find_kallsyms_in(
     } else {
         "Linux kernel: no \"Linux version \" banner in guest memory"
     }))
+}
+
+/// The banner's copies before the kallsyms tables, nearest first: one of
+/// them is `linux_banner`.
+fn banners_before(mem: &dyn PhysicalMemory, tables_pa: u64) -> physscan::BackwardHits<'_> {
+    let low = tables_pa.saturating_sub(KALLSYMS_WINDOW);
+    physscan::BackwardHits::new(mem, BANNER, low, tables_pa, MAX_BANNER_HITS)
 }
 
 fn family_of(ks: &Kallsyms) -> Family {
@@ -327,7 +368,7 @@ impl Search<'_> {
         None
     }
 
-    fn run(&self, mem: &dyn PhysicalMemory, hits: &[u64]) -> Result<Found> {
+    fn run(&self, mem: &dyn PhysicalMemory, hits: &mut dyn Iterator<Item = u64>) -> Result<Found> {
         const SCAN: &str = "scan of the kernel image for a table mapping it";
         const REG: &str = "vCPU register (CR3/TTBR1)";
         const SYM: &str = "kallsyms symbol init_top_pgt/swapper_pg_dir";
@@ -369,7 +410,7 @@ impl Search<'_> {
             self.family == Family::X86_64,
         ) {
             let off = banner.wrapping_sub(self.anchor_va);
-            for &h in hits {
+            for h in hits {
                 let Some(apa) = h.checked_sub(off) else {
                     continue;
                 };
@@ -535,7 +576,7 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
             .ok()
             .map(|t| t.pa)
     });
-    let (ks, win, hits) = find_kallsyms(mem, pc_pa)?;
+    let (ks, win) = find_kallsyms(mem, pc_pa)?;
     let family = family_of(&ks);
     let tables_pa = win + ks.locations().addresses.min(ks.locations().names) as u64;
     log_info!(
@@ -579,7 +620,7 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         modes: &modes,
         known_root,
     }
-    .run(mem, &hits)?;
+    .run(mem, &mut banners_before(mem, tables_pa))?;
     let (apa, kpgd, mode) = (found.anchor_pa, found.root, found.mode);
     let table_how = found.table_how;
     let text_pa = match family {
@@ -652,10 +693,9 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         symbols.add(name, to_link(kpgd), b'D');
     }
     if symbols.symbol("linux_banner").is_none() {
-        if let Some(&h) = hits
-            .iter()
-            .filter(|&&h| h < tables_pa && tables_pa - h < 4096 && in_image(h))
-            .max()
+        let low = tables_pa.saturating_sub(4096);
+        if let Some(h) =
+            physscan::BackwardHits::new(mem, BANNER, low, tables_pa, 1).find(|&h| in_image(h))
         {
             symbols.add("linux_banner", to_link(h), b'D');
         }

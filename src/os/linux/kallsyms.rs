@@ -687,6 +687,12 @@ impl Kallsyms {
     /// aligned in the guest so the tables' alignment is preserved) for the
     /// kallsyms tables and decodes every symbol.
     pub fn find(image: &[u8], opts: &Options) -> Result<Kallsyms> {
+        Self::find_from(image, 0, opts)
+    }
+
+    /// Like [`find`](Self::find), but looks for the token table only from
+    /// offset `from` on (the other tables may lie anywhere in `image`).
+    pub fn find_from(image: &[u8], from: usize, opts: &Options) -> Result<Kallsyms> {
         let sizes: &[usize] = match opts.pointer_size {
             Some(4) => &[4],
             Some(8) => &[8],
@@ -700,7 +706,7 @@ impl Kallsyms {
         // A hostile image could hold many fake token tables; each costs a
         // bounded search, and only so many are examined.
         let mut tables_tried = 0;
-        let mut from = 0;
+        let mut from = from;
         while let Some(zero) = next_digit_run(image, from) {
             for &ptr in sizes {
                 let Some(tokens) = tokens_at(image, zero, ptr) else {

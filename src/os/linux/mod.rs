@@ -12,6 +12,7 @@ pub mod locate;
 pub mod modules;
 pub mod offsets;
 pub mod physscan;
+pub mod tablescan;
 pub mod tasks;
 pub mod types;
 
