@@ -480,7 +480,7 @@ fn read_btf(
     if let (Some(s), Some(e)) = (ks.address_of("__start_BTF"), ks.address_of("__stop_BTF")) {
         if e > s && e - s <= MAX_BTF {
             if let Ok(blob) = physscan::copy_window(mem, to_pa(s), to_pa(e)) {
-                if let Ok(b) = Btf::parse(&blob) {
+                if let Ok(b) = Btf::parse_owned(blob) {
                     return Some((b, "__start_BTF..__stop_BTF (kallsyms)"));
                 }
             }
@@ -502,7 +502,7 @@ fn read_btf(
         let Ok(blob) = physscan::copy_window(mem, pa, pa + len as u64) else {
             return true;
         };
-        match Btf::parse(&blob) {
+        match Btf::parse_owned(blob) {
             Ok(b) if b.struct_by_name("task_struct").is_some() => {
                 found = Some(b);
                 false

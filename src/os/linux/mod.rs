@@ -285,7 +285,7 @@ impl LinuxOs {
         if !ok {
             return None;
         }
-        match crate::profile::btf::Btf::parse(&blob) {
+        match crate::profile::btf::Btf::parse_owned(blob) {
             Ok(btf) => {
                 log_info!(
                     "linux: structure offsets from the kernel's BTF at __start_BTF ({} types)",
