@@ -40,6 +40,9 @@ const MAX_MARKERS: usize = MAX_SYMS / 256;
 const MAX_ENTRY: usize = 2 + 512;
 /// Tokens are short in practice; longer ones mean we are not in the table.
 const MAX_TOKEN: usize = 256;
+/// Most bytes all expanded names may take (real kernels: about 30 per
+/// symbol, a few MiB in all).
+const MAX_ARENA: usize = 64 << 20;
 
 /// Reads kernel memory; lets the caller search either a physical range or a
 /// virtual range of the guest kernel.
@@ -591,7 +594,7 @@ fn expand_ascii(
         b[..n].copy_from_slice(&t[..n]);
     }
     let longest = toks.iter().map(|t| t.len()).max().unwrap_or(0);
-    let mut out = vec![0u8; addrs.len() * 32 + 4096];
+    let mut out = vec![0u8; (addrs.len() * 32).min(MAX_ARENA) + 4096];
     let mut entries = Vec::with_capacity(addrs.len());
     let mut pos = names;
     let mut p = 0usize;
@@ -601,6 +604,9 @@ fn expand_ascii(
         pos += h + len;
         // Room for the worst case of this entry, so the copies below stay
         // in bounds (they also write up to a block past the name's end).
+        if p > MAX_ARENA {
+            return Err(Error::Malformed("kallsyms: names too large"));
+        }
         let need = p + codes.len() * longest.max(TOKEN_BLOCK) + TOKEN_BLOCK;
         if need > out.len() {
             out.resize(need.max(out.len() * 2), 0);
@@ -664,6 +670,9 @@ fn expand_any(
             .split_first()
             .ok_or(Error::Malformed("kallsyms: empty symbol"))?;
         let start = arena.len();
+        if start > MAX_ARENA {
+            return Err(Error::Malformed("kallsyms: names too large"));
+        }
         match std::str::from_utf8(name) {
             Ok(s) => arena.push_str(s),
             Err(_) => arena.push_str(&String::from_utf8_lossy(name)),

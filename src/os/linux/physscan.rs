@@ -137,7 +137,7 @@ impl Iterator for BackwardHits<'_> {
         while self.pending.is_empty() && self.next > self.low && self.left > 0 && n > 0 {
             let lo = self.next.saturating_sub(BACK_CHUNK).max(self.low);
             // A match starting in this chunk may run into the previous one.
-            let hi = (self.next + n - 1).min(self.limit);
+            let hi = self.next.saturating_add(n - 1).min(self.limit);
             let bytes: std::borrow::Cow<'_, [u8]> =
                 match self.mem.contiguous(lo, (hi - lo) as usize) {
                     Some(b) => std::borrow::Cow::Borrowed(b),

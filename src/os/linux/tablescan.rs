@@ -21,8 +21,10 @@ const MAX_CANDIDATES: usize = 8;
 /// Strict steps a page of the table must show (of 1024 or 512 values).
 const MIN_STEPS_32: usize = 256;
 const MIN_STEPS_64: usize = 128;
-/// How far back a table's start is followed page by page.
+/// How far back a table's start is followed page by page, and how many
+/// pages all such walks of one search may read.
 const MAX_WALK: u64 = 16 << 20;
+const WALK_BUDGET: u32 = 16 << 10;
 
 fn u32_at(p: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]])
@@ -116,18 +118,25 @@ fn page<'a>(mem: &'a dyn PhysicalMemory, pa: u64, buf: &'a mut [u8]) -> Option<&
 }
 
 /// Walks back from a table page to the first page of the run (the table
-/// starts in it or right after it).
-fn run_start(mem: &dyn PhysicalMemory, r: &PhysRange, pa: u64, shape: Shape) -> u64 {
+/// starts in it or right after it); `None` once `budget` pages are spent.
+fn run_start(
+    mem: &dyn PhysicalMemory,
+    r: &PhysRange,
+    pa: u64,
+    shape: Shape,
+    budget: &mut u32,
+) -> Option<u64> {
     let mut buf = vec![0u8; PAGE_SIZE as usize];
     let mut at = pa;
-    while at >= r.start + PAGE_SIZE && pa - at < MAX_WALK {
+    while at >= r.start.saturating_add(PAGE_SIZE) && pa - at < MAX_WALK {
+        *budget = budget.checked_sub(1)?;
         let prev = at - PAGE_SIZE;
         match page(mem, prev, &mut buf) {
             Some(p) if page_shape(p) == Some(shape) => at = prev,
-            _ => return prev,
+            _ => return Some(prev),
         }
     }
-    at
+    Some(at)
 }
 
 /// Hands each candidate address table in `ranges` (searched in order) to
@@ -144,14 +153,25 @@ pub fn search(
     let mut seen: Vec<u64> = Vec::new();
     let mut later: Vec<u64> = Vec::new();
     let mut buf = vec![0u8; PAGE_SIZE as usize];
-    for r in ranges {
-        let mut pa = (r.start + STRIDE - 1) & !(STRIDE - 1);
-        while pa + PAGE_SIZE <= r.end {
+    let mut budget = WALK_BUDGET;
+    'ranges: for r in ranges {
+        let Some(mut pa) = r.start.checked_add(STRIDE - 1).map(|v| v & !(STRIDE - 1)) else {
+            continue;
+        };
+        // The previous sample, when it matched with this shape: a run of
+        // matches is one table, walked back only once.
+        let mut prev: Option<(u64, Shape)> = None;
+        while pa.checked_add(PAGE_SIZE).is_some_and(|e| e <= r.end) {
             let shape = page(mem, pa, &mut buf)
                 .filter(|p| head_may_match(p))
                 .and_then(page_shape);
-            if let Some(shape) = shape {
-                let start = run_start(mem, r, pa, shape);
+            let continues =
+                matches!((prev, shape), (Some((p, ps)), Some(s)) if p + STRIDE == pa && ps == s);
+            prev = shape.map(|s| (pa, s));
+            if let (Some(shape), false) = (shape, continues) {
+                let Some(start) = run_start(mem, r, pa, shape, &mut budget) else {
+                    break 'ranges;
+                };
                 // One table spans several samples: confirm each run once.
                 if !seen.contains(&start) && !later.contains(&start) {
                     if shape == Shape::Up64 {
@@ -164,12 +184,15 @@ pub fn search(
                             return true;
                         }
                         if seen.len() >= MAX_CANDIDATES {
-                            break;
+                            break 'ranges;
                         }
                     }
                 }
             }
-            pa += STRIDE;
+            let Some(next) = pa.checked_add(STRIDE) else {
+                break;
+            };
+            pa = next;
         }
     }
     later.into_iter().any(confirm)
@@ -299,6 +322,35 @@ mod tests {
         assert!(!search(&quiet, &ranges, |_| panic!(
             "no candidate expected"
         )));
+    }
+
+    #[test]
+    fn memory_full_of_sorted_values_is_bounded() {
+        // 64 MiB of one long increasing run, then short runs every 256 KiB
+        // each broken by noise: few candidates, bounded walking.
+        let len = 96usize << 20;
+        let mut img = vec![0u8; len];
+        for (i, c) in img[..64 << 20].chunks_exact_mut(4).enumerate() {
+            c.copy_from_slice(&(i as u32).to_le_bytes());
+        }
+        for (j, part) in img[64 << 20..].chunks_mut(256 << 10).enumerate() {
+            let n = part.len();
+            part[..n / 2].copy_from_slice(&noise(n / 2, j as u64 + 3));
+            for (i, c) in part[n / 2..].chunks_exact_mut(4).enumerate() {
+                c.copy_from_slice(&(i as u32 * 3).to_le_bytes());
+            }
+        }
+        let ranges = vec![PhysRange {
+            start: 0,
+            end: len as u64,
+        }];
+        let mem = Flat(img, ranges.clone());
+        let mut offered = 0;
+        assert!(!search(&mem, &ranges, |_| {
+            offered += 1;
+            false
+        }));
+        assert!(offered <= MAX_CANDIDATES, "{offered} candidates");
     }
 
     #[test]
