@@ -88,6 +88,15 @@ pub fn page_shape(page: &[u8]) -> Option<Shape> {
     (steps >= MIN_STEPS_64).then_some(Shape::Up64)
 }
 
+/// First and last value of a page of shape `shape`, in its view.
+fn ends(page: &[u8], shape: Shape) -> (u64, u64) {
+    let n = PAGE_SIZE as usize;
+    match shape {
+        Shape::Up64 => (u64_at(page, 0), u64_at(page, n - 8)),
+        _ => (u32_at(page, 0) as u64, u32_at(page, n - 4) as u64),
+    }
+}
+
 /// Cheap first test on the head of a page: the first 16 words are
 /// monotonic one way, not all equal.
 fn head_may_match(head: &[u8]) -> bool {
@@ -158,16 +167,28 @@ pub fn search(
         let Some(mut pa) = r.start.checked_add(STRIDE - 1).map(|v| v & !(STRIDE - 1)) else {
             continue;
         };
-        // The previous sample, when it matched with this shape: a run of
-        // matches is one table, walked back only once.
-        let mut prev: Option<(u64, Shape)> = None;
+        // The previous sample when it matched: with the same shape and the
+        // values going on the same way, this one lies in the same table,
+        // which is walked back only once.
+        let mut prev: Option<(u64, Shape, u64)> = None;
         while pa.checked_add(PAGE_SIZE).is_some_and(|e| e <= r.end) {
-            let shape = page(mem, pa, &mut buf)
+            let found = page(mem, pa, &mut buf)
                 .filter(|p| head_may_match(p))
-                .and_then(page_shape);
-            let continues =
-                matches!((prev, shape), (Some((p, ps)), Some(s)) if p + STRIDE == pa && ps == s);
-            prev = shape.map(|s| (pa, s));
+                .and_then(|p| page_shape(p).map(|s| (s, ends(p, s))));
+            let shape = found.map(|(s, _)| s);
+            let continues = match (prev, found) {
+                (Some((at, ps, last)), Some((s, (first, _)))) => {
+                    at + STRIDE == pa
+                        && ps == s
+                        && if s == Shape::Down32 {
+                            first <= last
+                        } else {
+                            first >= last
+                        }
+                }
+                _ => false,
+            };
+            prev = found.map(|(s, (_, last))| (pa, s, last));
             if let (Some(shape), false) = (shape, continues) {
                 let Some(start) = run_start(mem, r, pa, shape, &mut budget) else {
                     break 'ranges;
