@@ -1,13 +1,17 @@
 //! Initialisation with no profile at all: everything is read from the guest.
 //!
-//! 1. The kernel image: `"Linux version "` is searched in guest RAM; the
-//!    kernel's own `linux_banner` sits right before the kallsyms tables, so
-//!    a window starting at each hit is searched for them until one holds.
+//! 1. The kallsyms tables: one page in 32 of guest RAM is sampled for a
+//!    piece of their address table ([`tablescan`]) and the other tables
+//!    are decoded around each candidate. Should that find nothing, every
+//!    byte is searched for `"Linux version "`: the kernel's own
+//!    `linux_banner` sits before the tables, so a window starting at each
+//!    hit is searched for them until one holds.
 //! 2. Symbols: the kallsyms tables give every (code, and with
 //!    CONFIG_KALLSYMS_ALL data) symbol at its running address.
 //! 3. Virtual <-> physical: the running address of the anchor (`_text`;
 //!    arm64: `_stext`, the first mapped code) is known from kallsyms; its
-//!    physical address comes from `linux_banner` (when kallsyms lists it),
+//!    physical address comes from `linux_banner` (when kallsyms lists it;
+//!    the banner's copies are searched backwards from the tables),
 //!    from the fixed x86-32 PAGE_OFFSET, or from the arm64 Image header
 //!    (magic `ARM\x64` at +0x38 of the image's first page).
 //! 4. Page tables: vCPU registers when the source has them, else the
@@ -20,7 +24,7 @@
 //! 6. `init_task`: kallsyms, else the task whose `comm` reads `swapper/0`
 //!    and `pid` 0 inside the image, with a task list that links back to it.
 //!
-//! Profile addresses are link-time ones (running minus the KASLR slide), as
+//! Symbol addresses are link-time ones (running minus the KASLR slide), as
 //! a System.map holds them, so lookups work as with any other profile. The
 //! slide is measured against the architecture's default link address of
 //! the anchor.
@@ -145,8 +149,14 @@ fn kallsyms_around(mem: &dyn PhysicalMemory, start: u64) -> Option<(Kallsyms, u6
     // Token table and index (at most 64 KiB + 512) end where the address
     // table begins on 6.4+; older layouts put them further on.
     let from = (start - lo).saturating_sub(68 << 10) as usize;
-    let ks = Kallsyms::find_from(&window, from, &kallsyms::Options::default()).ok()?;
-    Some((ks, lo))
+    let t = std::time::Instant::now();
+    let ks = Kallsyms::find_from(&window, from, &kallsyms::Options::default());
+    log_debug!(
+        "linux: kallsyms tables around {start:#x}: {} ({:.1} ms)",
+        if ks.is_ok() { "decoded" } else { "none" },
+        ms(t)
+    );
+    Some((ks.ok()?, lo))
 }
 
 /// `[start, end)` of physical memory, borrowed when the source is mapped.
