@@ -3,7 +3,11 @@
 //! without a profile still tells us its structure layouts.
 //!
 //! The blob is hostile input: every offset, id and count is checked while
-//! parsing, so later lookups only index validated tables. Chains through
+//! parsing, so later lookups only read validated records. Parsing makes one
+//! pass that records where each type's record starts; records are decoded
+//! from the blob when asked for, and the name index is built on the first
+//! lookup (types that give layouts and the rest separately: the many
+//! functions are indexed only when one is looked up). Chains through
 //! typedefs and qualifiers are bounded, so a cyclic blob yields an error
 //! instead of a hang.
 
@@ -87,7 +91,8 @@ impl Kind {
 }
 
 /// One type record, decoded. `st` is the record's size-or-type word; `a`,
-/// `b`, `c` hold the kind-specific trailer (see `parse_types`).
+/// `b`, `c` hold the kind-specific trailer (see [`Btf::rec`]); for kinds
+/// with a member list, `a` is the list's position in the type section.
 #[derive(Clone, Copy, Debug)]
 struct Rec {
     name: u32,
@@ -100,9 +105,20 @@ struct Rec {
     c: u32,
 }
 
+const VOID: Rec = Rec {
+    name: 0,
+    kind: Kind::Void,
+    kflag: false,
+    vlen: 0,
+    st: 0,
+    a: 0,
+    b: 0,
+    c: 0,
+};
+
 /// One entry of a variable-length trailer: struct member (name, type,
 /// offset), enum value (name, low, high), parameter (name, type, 0) or
-/// datasec entry (0, type, offset) with size in `extra`.
+/// datasec entry (size, type, offset).
 #[derive(Clone, Copy, Debug)]
 struct Item {
     name: u32,
@@ -110,17 +126,60 @@ struct Item {
     y: u32,
 }
 
+/// Bytes per member-list entry of a kind (0: the kind has no list).
+fn item_stride(kind: Kind) -> usize {
+    match kind {
+        Kind::Enum | Kind::FuncProto => 8,
+        Kind::Struct | Kind::Union | Kind::Enum64 | Kind::Datasec => 12,
+        _ => 0,
+    }
+}
+
+/// Bytes of fixed trailer after the 12-byte header.
+fn fixed_trailer(kind: Kind) -> usize {
+    match kind {
+        Kind::Int | Kind::Var | Kind::DeclTag => 4,
+        Kind::Array => 12,
+        _ => 0,
+    }
+}
+
+/// Kinds that describe data layouts (indexed apart from functions,
+/// variables and tags).
+fn is_layout_kind(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Struct
+            | Kind::Union
+            | Kind::Enum
+            | Kind::Enum64
+            | Kind::Fwd
+            | Kind::Typedef
+            | Kind::Int
+            | Kind::Float
+    )
+}
+
+/// Ids of integer types remembered while parsing, to guess the pointer
+/// size without building the name index.
+const MAX_INTS: usize = 1024;
+
 /// A parsed BTF blob.
 pub struct Btf {
     big_endian: bool,
-    strings: String,
-    /// Indexed by type id; entry 0 is `void`.
-    types: Vec<Rec>,
-    items: Vec<Item>,
+    /// The blob; the sections are ranges of it.
+    blob: Vec<u8>,
+    types: std::ops::Range<usize>,
+    strings: std::ops::Range<usize>,
+    /// Position of each type's record in the type section, by id; entry 0
+    /// (`void`) has no record.
+    offsets: Vec<u32>,
+    /// Ids of the named types of layout kinds, ascending.
+    layout_ids: Vec<u32>,
     pointer_size: u64,
     hasher: hashbrown::DefaultHashBuilder,
-    /// Named types by name, built on first lookup.
-    index: OnceLock<HashTable<u32>>,
+    /// Named types by name, built on first lookup: layout kinds, the rest.
+    index: [OnceLock<HashTable<u32>>; 2],
 }
 
 /// A struct or union with its direct members.
@@ -224,21 +283,223 @@ impl Reader<'_> {
 }
 
 /// Locates `[off, off + len)` behind the header.
-fn section(bytes: &[u8], hdr_len: usize, off: u32, len: u32) -> Result<&[u8]> {
+fn section(bytes: &[u8], hdr_len: usize, off: u32, len: u32) -> Result<std::ops::Range<usize>> {
     let start = hdr_len
         .checked_add(off as usize)
         .ok_or(bad("btf: section offset"))?;
     let end = start
         .checked_add(len as usize)
         .ok_or(bad("btf: section length"))?;
-    bytes
-        .get(start..end)
-        .ok_or(bad("btf: section outside blob"))
+    if end > bytes.len() {
+        return Err(bad("btf: section outside blob"));
+    }
+    Ok(start..end)
+}
+
+/// Decodes the record at `off` of the type section; returns it and the
+/// position of the next record.
+fn decode(r: &Reader<'_>, off: usize) -> Result<(Rec, usize)> {
+    let name = r.u32(off)?;
+    let info = r.u32(off + 4)?;
+    let st = r.u32(off + 8)?;
+    let kind = Kind::from_raw((info >> 24) & 0x1f).ok_or(bad("btf: unknown type kind"))?;
+    let vlen = (info & 0xffff) as u16;
+    let mut rec = Rec {
+        name,
+        kind,
+        kflag: info >> 31 != 0,
+        vlen,
+        st,
+        a: 0,
+        b: 0,
+        c: 0,
+    };
+    let body = off + 12;
+    match kind {
+        Kind::Int | Kind::Var | Kind::DeclTag => rec.a = r.u32(body)?,
+        Kind::Array => {
+            rec.a = r.u32(body)?;
+            rec.b = r.u32(body + 4)?;
+            rec.c = r.u32(body + 8)?;
+        }
+        _ => {}
+    }
+    let list = body + fixed_trailer(kind);
+    let stride = item_stride(kind);
+    if stride != 0 {
+        rec.a = u32::try_from(list).map_err(|_| bad("btf: type section too large"))?;
+    }
+    let end = (vlen as usize)
+        .checked_mul(stride)
+        .and_then(|n| list.checked_add(n))
+        .filter(|&e| e <= r.bytes.len())
+        .ok_or(bad("btf: member list runs past type section"))?;
+    Ok((rec, end))
+}
+
+/// Entries of a member list, decoded from the type section.
+struct Items<'a> {
+    r: Reader<'a>,
+    kind: Kind,
+    at: usize,
+    stride: usize,
+    left: usize,
+}
+
+impl Iterator for Items<'_> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let p = self.at;
+        self.at += self.stride;
+        let r = &self.r;
+        // Parsing checked that every list lies inside the section.
+        let item = match self.kind {
+            Kind::Enum | Kind::FuncProto => Item {
+                name: r.u32(p).ok()?,
+                x: r.u32(p + 4).ok()?,
+                y: 0,
+            },
+            // DATASEC: type, offset, size -> (size, type, offset)
+            Kind::Datasec => Item {
+                name: r.u32(p + 8).ok()?,
+                x: r.u32(p).ok()?,
+                y: r.u32(p + 4).ok()?,
+            },
+            _ => Item {
+                name: r.u32(p).ok()?,
+                x: r.u32(p + 4).ok()?,
+                y: r.u32(p + 8).ok()?,
+            },
+        };
+        Some(item)
+    }
+}
+
+/// What one pass over the type section finds.
+struct Scan {
+    /// Where each record starts, by id.
+    offsets: Vec<u32>,
+    /// Named types of layout kinds.
+    layout_ids: Vec<u32>,
+    /// Integer types (`None` if there were too many to keep).
+    ints: Option<Vec<u32>>,
+}
+
+/// One pass over the type section: record positions and ids by class,
+/// with every name offset and type id checked (ids against the final
+/// count).
+fn scan_types(r: &Reader<'_>, strings: &[u8]) -> Result<Scan> {
+    let len = r.bytes.len();
+    // Names must start a string: inside the section, not mid-character
+    // (the section is valid UTF-8, so a non-continuation byte starts one).
+    let name_ok = |off: u32| strings.get(off as usize).is_some_and(|&b| b & 0xc0 != 0x80);
+    // Each record takes at least 12 bytes.
+    let mut offsets: Vec<u32> = Vec::with_capacity(len / 16 + 1);
+    offsets.push(0);
+    let mut ints = Some(Vec::new());
+    let mut layout_ids = Vec::new();
+    // Highest type id referred to; checked once the count is known.
+    let mut max_ref = 0u32;
+    let mut off = 0usize;
+    while off < len {
+        if offsets.len() >= u32::MAX as usize {
+            return Err(bad("btf: too many types"));
+        }
+        let (t, next) = decode(r, off)?;
+        if !name_ok(t.name) {
+            return Err(bad("btf: name offset outside string section"));
+        }
+        let id = offsets.len() as u32;
+        offsets.push(u32::try_from(off).map_err(|_| bad("btf: type section too large"))?);
+        if t.name != 0 && is_layout_kind(t.kind) {
+            layout_ids.push(id);
+        }
+        let items = Items {
+            r: Reader {
+                bytes: r.bytes,
+                big: r.big,
+            },
+            kind: t.kind,
+            at: t.a as usize,
+            stride: item_stride(t.kind),
+            left: if item_stride(t.kind) == 0 {
+                0
+            } else {
+                t.vlen as usize
+            },
+        };
+        match t.kind {
+            Kind::Ptr
+            | Kind::Typedef
+            | Kind::Volatile
+            | Kind::Const
+            | Kind::Restrict
+            | Kind::Func
+            | Kind::Var
+            | Kind::DeclTag
+            | Kind::TypeTag => max_ref = max_ref.max(t.st),
+            Kind::Array => max_ref = max_ref.max(t.a).max(t.b),
+            Kind::Int => {
+                if t.a & 0xff > 128 {
+                    return Err(bad("btf: integer wider than 128 bits"));
+                }
+                if let Some(v) = &mut ints {
+                    if v.len() < MAX_INTS {
+                        v.push(id);
+                    } else {
+                        ints = None;
+                    }
+                }
+            }
+            Kind::Struct | Kind::Union | Kind::FuncProto => {
+                if t.kind == Kind::FuncProto {
+                    max_ref = max_ref.max(t.st);
+                }
+                for m in items {
+                    if !name_ok(m.name) {
+                        return Err(bad("btf: bad member"));
+                    }
+                    max_ref = max_ref.max(m.x);
+                }
+            }
+            Kind::Enum | Kind::Enum64 => {
+                if items.into_iter().any(|m| !name_ok(m.name)) {
+                    return Err(bad("btf: bad enumerator name"));
+                }
+            }
+            Kind::Datasec => {
+                for m in items {
+                    max_ref = max_ref.max(m.x);
+                }
+            }
+            Kind::Void | Kind::Fwd | Kind::Float => {}
+        }
+        off = next;
+    }
+    if max_ref as usize >= offsets.len() {
+        return Err(bad("btf: type id out of range"));
+    }
+    Ok(Scan {
+        offsets,
+        layout_ids,
+        ints,
+    })
 }
 
 impl Btf {
     /// Parses and validates a BTF blob (either byte order).
     pub fn parse(bytes: &[u8]) -> Result<Btf> {
+        Self::parse_owned(bytes.to_vec())
+    }
+
+    /// [`parse`](Self::parse) keeping `blob` itself (no copy).
+    pub fn parse_owned(blob: Vec<u8>) -> Result<Btf> {
+        let bytes = &blob[..];
         let magic = bytes.get(..2).ok_or(bad("btf: truncated header"))?;
         let big = match u16::from_le_bytes([magic[0], magic[1]]) {
             MAGIC => false,
@@ -256,233 +517,98 @@ impl Btf {
         if hdr_len < HEADER_LEN || hdr_len > bytes.len() {
             return Err(bad("btf: bad header length"));
         }
-        let type_sec = section(bytes, hdr_len, r.u32(8)?, r.u32(12)?)?;
-        let str_sec = section(bytes, hdr_len, r.u32(16)?, r.u32(20)?)?;
-
-        if str_sec.first() != Some(&0) || str_sec.last() != Some(&0) {
-            return Err(bad("btf: string section not NUL-delimited"));
+        let types = section(bytes, hdr_len, r.u32(8)?, r.u32(12)?)?;
+        let strings = section(bytes, hdr_len, r.u32(16)?, r.u32(20)?)?;
+        {
+            let str_sec = &bytes[strings.clone()];
+            if str_sec.first() != Some(&0) || str_sec.last() != Some(&0) {
+                return Err(bad("btf: string section not NUL-delimited"));
+            }
+            std::str::from_utf8(str_sec).map_err(|_| bad("btf: strings not UTF-8"))?;
         }
-        let strings = std::str::from_utf8(str_sec).map_err(|_| bad("btf: strings not UTF-8"))?;
-
+        let Scan {
+            offsets,
+            layout_ids,
+            ints,
+        } = scan_types(
+            &Reader {
+                bytes: &bytes[types.clone()],
+                big,
+            },
+            &bytes[strings.clone()],
+        )?;
         let mut btf = Btf {
             big_endian: big,
-            strings: strings.to_owned(),
-            types: Vec::new(),
-            items: Vec::new(),
+            blob,
+            types,
+            strings,
+            offsets,
+            layout_ids,
             pointer_size: 8,
             hasher: Default::default(),
-            index: OnceLock::new(),
+            index: [OnceLock::new(), OnceLock::new()],
         };
-        btf.parse_types(&Reader {
-            bytes: type_sec,
-            big,
-        })?;
-        btf.validate()?;
-        btf.pointer_size = btf.guess_pointer_size();
+        btf.pointer_size = btf.guess_pointer_size(ints.as_deref());
         Ok(btf)
     }
 
-    fn parse_types(&mut self, r: &Reader<'_>) -> Result<()> {
-        let len = r.bytes.len();
-        // Each record takes at least 12 bytes, which bounds both vectors.
-        self.types.reserve(len / 12 + 1);
-        self.types.push(Rec {
-            name: 0,
-            kind: Kind::Void,
-            kflag: false,
-            vlen: 0,
-            st: 0,
-            a: 0,
-            b: 0,
-            c: 0,
-        });
-        let mut off = 0usize;
-        while off < len {
-            if self.types.len() >= u32::MAX as usize {
-                return Err(bad("btf: too many types"));
-            }
-            let name = r.u32(off)?;
-            let info = r.u32(off + 4)?;
-            let st = r.u32(off + 8)?;
-            off += 12;
-            let kind = Kind::from_raw((info >> 24) & 0x1f).ok_or(bad("btf: unknown type kind"))?;
-            let vlen = (info & 0xffff) as u16;
-            let mut rec = Rec {
-                name,
-                kind,
-                kflag: info >> 31 != 0,
-                vlen,
-                st,
-                a: 0,
-                b: 0,
-                c: 0,
-            };
-            let n = vlen as usize;
-            match kind {
-                Kind::Int | Kind::Var | Kind::DeclTag => {
-                    rec.a = r.u32(off)?;
-                    off += 4;
-                }
-                Kind::Array => {
-                    rec.a = r.u32(off)?;
-                    rec.b = r.u32(off + 4)?;
-                    rec.c = r.u32(off + 8)?;
-                    off += 12;
-                }
-                Kind::Struct
-                | Kind::Union
-                | Kind::Enum64
-                | Kind::Datasec
-                | Kind::Enum
-                | Kind::FuncProto => {
-                    let stride = match kind {
-                        Kind::Enum | Kind::FuncProto => 8,
-                        _ => 12,
-                    };
-                    if off.checked_add(n * stride).is_none_or(|end| end > len) {
-                        return Err(bad("btf: member list runs past type section"));
-                    }
-                    rec.a = self.items.len() as u32;
-                    for i in 0..n {
-                        let p = off + i * stride;
-                        let item = match kind {
-                            Kind::Enum => Item {
-                                name: r.u32(p)?,
-                                x: r.u32(p + 4)?,
-                                y: 0,
-                            },
-                            Kind::FuncProto => Item {
-                                name: r.u32(p)?,
-                                x: r.u32(p + 4)?,
-                                y: 0,
-                            },
-                            // DATASEC: type, offset, size -> (size, type, offset)
-                            Kind::Datasec => Item {
-                                name: r.u32(p + 8)?,
-                                x: r.u32(p)?,
-                                y: r.u32(p + 4)?,
-                            },
-                            _ => Item {
-                                name: r.u32(p)?,
-                                x: r.u32(p + 4)?,
-                                y: r.u32(p + 8)?,
-                            },
-                        };
-                        self.items.push(item);
-                    }
-                    off += n * stride;
-                }
-                _ => {}
-            }
-            self.types.push(rec);
+    fn type_reader(&self) -> Reader<'_> {
+        Reader {
+            bytes: self.blob.get(self.types.clone()).unwrap_or(&[]),
+            big: self.big_endian,
         }
-        Ok(())
     }
 
-    /// Checks every name offset and type id once, so accessors can trust them.
-    fn validate(&self) -> Result<()> {
-        let n = self.types.len() as u64;
-        let id_ok = |id: u32| (id as u64) < n;
-        let name_ok = |off: u32| {
-            self.strings.is_char_boundary(off as usize) && (off as usize) < self.strings.len()
-        };
-        for t in &self.types {
-            if !name_ok(t.name) {
-                return Err(bad("btf: name offset outside string section"));
-            }
-            let items = self.items_of(t);
-            match t.kind {
-                Kind::Ptr
-                | Kind::Typedef
-                | Kind::Volatile
-                | Kind::Const
-                | Kind::Restrict
-                | Kind::Func
-                | Kind::Var
-                | Kind::DeclTag
-                | Kind::TypeTag => {
-                    if !id_ok(t.st) {
-                        return Err(bad("btf: type id out of range"));
-                    }
-                }
-                Kind::Array => {
-                    if !id_ok(t.a) || !id_ok(t.b) {
-                        return Err(bad("btf: array type id out of range"));
-                    }
-                }
-                Kind::Int => {
-                    if t.a & 0xff > 128 {
-                        return Err(bad("btf: integer wider than 128 bits"));
-                    }
-                }
-                Kind::Struct | Kind::Union | Kind::FuncProto => {
-                    if t.kind == Kind::FuncProto && !id_ok(t.st) {
-                        return Err(bad("btf: return type id out of range"));
-                    }
-                    for m in items {
-                        if !name_ok(m.name) || !id_ok(m.x) {
-                            return Err(bad("btf: bad member"));
-                        }
-                    }
-                }
-                Kind::Enum | Kind::Enum64 => {
-                    if items.iter().any(|m| !name_ok(m.name)) {
-                        return Err(bad("btf: bad enumerator name"));
-                    }
-                }
-                Kind::Datasec => {
-                    if items.iter().any(|m| !id_ok(m.x)) {
-                        return Err(bad("btf: datasec type id out of range"));
-                    }
-                }
-                Kind::Void | Kind::Fwd | Kind::Float => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn items_of(&self, t: &Rec) -> &[Item] {
-        match t.kind {
-            Kind::Struct
-            | Kind::Union
-            | Kind::Enum
-            | Kind::Enum64
-            | Kind::FuncProto
-            | Kind::Datasec => {
-                let start = t.a as usize;
-                self.items
-                    .get(start..start + t.vlen as usize)
-                    .unwrap_or(&[])
-            }
-            _ => &[],
+    fn items_of(&self, t: Rec) -> Items<'_> {
+        let stride = item_stride(t.kind);
+        Items {
+            r: self.type_reader(),
+            kind: t.kind,
+            at: t.a as usize,
+            stride,
+            left: if stride == 0 { 0 } else { t.vlen as usize },
         }
     }
 
     /// Pointer width: BTF does not record it, so take it from `long`.
-    fn guess_pointer_size(&self) -> u64 {
+    /// `ints` lists the integer types in id order, when parsing kept them.
+    fn guess_pointer_size(&self, ints: Option<&[u32]>) -> u64 {
         for name in ["long unsigned int", "long int", "unsigned long", "long"] {
-            if let Some(id) = self.find(name, &[Kind::Int]) {
-                if let Some(t) = self.types.get(id as usize) {
-                    if t.st == 4 || t.st == 8 {
-                        return t.st as u64;
-                    }
+            let id = match ints {
+                Some(ids) => ids.iter().copied().find(|&id| self.name(id) == Ok(name)),
+                None => self.find(name, &[Kind::Int]),
+            };
+            if let Some(t) = id.and_then(|id| self.rec(id).ok()) {
+                if t.st == 4 || t.st == 8 {
+                    return t.st as u64;
                 }
             }
         }
         8
     }
 
-    fn rec(&self, id: u32) -> Result<&Rec> {
-        self.types
+    /// Decodes the record of type `id`.
+    fn rec(&self, id: u32) -> Result<Rec> {
+        if id == 0 {
+            return Ok(VOID);
+        }
+        let off = *self
+            .offsets
             .get(id as usize)
-            .ok_or(bad("btf: type id out of range"))
+            .ok_or(bad("btf: type id out of range"))? as usize;
+        decode(&self.type_reader(), off).map(|(rec, _)| rec)
     }
 
     fn str_at(&self, off: u32) -> &str {
-        self.strings
-            .get(off as usize..)
-            .and_then(|s| s.split('\0').next())
-            .unwrap_or("")
+        let Some(s) = self
+            .blob
+            .get(self.strings.clone())
+            .and_then(|s| s.get(off as usize..))
+        else {
+            return "";
+        };
+        let end = memchr::memchr(0, s).unwrap_or(s.len());
+        std::str::from_utf8(&s[..end]).unwrap_or("")
     }
 
     pub fn is_big_endian(&self) -> bool {
@@ -491,7 +617,7 @@ impl Btf {
 
     /// Number of type ids, counting `void` (id 0); valid ids are `0..count`.
     pub fn type_count(&self) -> u32 {
-        self.types.len() as u32
+        self.offsets.len() as u32
     }
 
     /// Size of a pointer in the guest (from the blob's `long`; 8 if absent).
@@ -512,15 +638,34 @@ impl Btf {
         Ok(self.str_at(self.rec(id)?.name))
     }
 
-    fn index(&self) -> &HashTable<u32> {
-        self.index.get_or_init(|| {
-            let mut table = HashTable::with_capacity(self.types.len() / 2);
-            for (id, t) in self.types.iter().enumerate() {
-                if t.name != 0 {
-                    let h = self.hasher.hash_one(self.str_at(t.name));
-                    table.insert_unique(h, id as u32, |&i| {
+    /// Name and kind of type `id` (the record's first two words).
+    fn name_kind(&self, id: u32) -> Option<(u32, Kind)> {
+        let r = self.type_reader();
+        let off = *self.offsets.get(id as usize)? as usize;
+        let info = r.u32(off + 4).ok()?;
+        Some((r.u32(off).ok()?, Kind::from_raw((info >> 24) & 0x1f)?))
+    }
+
+    /// The name index of layout kinds (`layout`) or of the others.
+    fn index(&self, layout: bool) -> &HashTable<u32> {
+        self.index[usize::from(!layout)].get_or_init(|| {
+            let all = 1..self.offsets.len() as u32;
+            let ids: &mut dyn Iterator<Item = u32> = if layout {
+                &mut self.layout_ids.iter().copied()
+            } else {
+                &mut all.into_iter()
+            };
+            let mut table =
+                HashTable::with_capacity(if layout { self.layout_ids.len() } else { 0 });
+            for id in ids {
+                let Some((name, kind)) = self.name_kind(id) else {
+                    continue;
+                };
+                if name != 0 && is_layout_kind(kind) == layout {
+                    let h = self.hasher.hash_one(self.str_at(name));
+                    table.insert_unique(h, id, |&i| {
                         self.hasher
-                            .hash_one(self.str_at(self.types[i as usize].name))
+                            .hash_one(self.name_kind(i).map_or("", |(n, _)| self.str_at(n)))
                     });
                 }
             }
@@ -534,12 +679,18 @@ impl Btf {
             return None;
         }
         let h = self.hasher.hash_one(name);
-        self.index()
-            .iter_hash(h)
-            .copied()
-            .filter(|&id| {
-                let t = &self.types[id as usize];
-                kinds.contains(&t.kind) && self.str_at(t.name) == name
+        [true, false]
+            .into_iter()
+            .filter(|&layout| kinds.iter().any(|&k| is_layout_kind(k) == layout))
+            .filter_map(|layout| {
+                self.index(layout)
+                    .iter_hash(h)
+                    .copied()
+                    .filter(|&id| {
+                        self.name_kind(id)
+                            .is_some_and(|(n, k)| kinds.contains(&k) && self.str_at(n) == name)
+                    })
+                    .min()
             })
             .min()
     }
@@ -582,7 +733,7 @@ impl Btf {
     /// Bit offset and bitfield width of a member. With the kind flag the
     /// width is in the offset word; without it, old encoders put bitfields
     /// into a dedicated INT type carrying its own bit offset and width.
-    fn member_bits(&self, parent: &Rec, m: &Item) -> (u64, u32) {
+    fn member_bits(&self, parent: Rec, m: Item) -> (u64, u32) {
         if parent.kflag {
             return ((m.y & 0x00ff_ffff) as u64, m.y >> 24);
         }
@@ -666,7 +817,7 @@ impl Btf {
     /// anonymous struct/union members; returns (bit offset, width, member).
     fn search_member(
         &self,
-        t: &Rec,
+        t: Rec,
         name: &str,
         depth: usize,
         budget: &mut u32,
@@ -683,7 +834,7 @@ impl Btf {
             let (bits, width) = self.member_bits(t, m);
             if m.name != 0 {
                 if self.str_at(m.name) == name {
-                    return Ok(Some((bits, width, *m)));
+                    return Ok(Some((bits, width, m)));
                 }
                 continue;
             }
@@ -832,7 +983,6 @@ impl Btf {
         let signed = t.kflag;
         let values = self
             .items_of(t)
-            .iter()
             .map(|v| {
                 let value = match (wide, signed) {
                     (false, true) => v.x as i32 as i128,
@@ -863,7 +1013,6 @@ impl Btf {
         Ok((
             t.st,
             self.items_of(t)
-                .iter()
                 .map(|p| (self.str_at(p.name), p.x))
                 .collect(),
         ))
@@ -871,19 +1020,17 @@ impl Btf {
 
     /// All ids of one kind, in id order.
     pub fn ids_of_kind(&self, kind: Kind) -> impl Iterator<Item = u32> + '_ {
-        self.types
-            .iter()
-            .enumerate()
-            .filter(move |(_, t)| t.kind == kind)
-            .map(|(i, _)| i as u32)
+        (1..self.offsets.len() as u32)
+            .filter(move |&id| self.name_kind(id).is_some_and(|(_, k)| k == kind))
     }
 
     /// Every named struct, union, enum, typedef, integer and float, as
     /// (id, kind, name) in id order; what a symbol-table export needs.
     pub fn named_types(&self) -> impl Iterator<Item = (u32, Kind, &str)> + '_ {
-        self.types.iter().enumerate().filter_map(|(i, t)| {
+        (1..self.offsets.len() as u32).filter_map(|id| {
+            let (name, kind) = self.name_kind(id)?;
             let wanted = matches!(
-                t.kind,
+                kind,
                 Kind::Struct
                     | Kind::Union
                     | Kind::Enum
@@ -892,7 +1039,7 @@ impl Btf {
                     | Kind::Int
                     | Kind::Float
             );
-            (wanted && t.name != 0).then(|| (i as u32, t.kind, self.str_at(t.name)))
+            (wanted && name != 0).then(|| (id, kind, self.str_at(name)))
         })
     }
 
@@ -967,7 +1114,7 @@ impl Btf {
         }
     }
 
-    fn base_spelling(&self, t: &Rec) -> String {
+    fn base_spelling(&self, t: Rec) -> String {
         let name = self.str_at(t.name);
         let tagged = |tag: &str| {
             if name.is_empty() {
@@ -1047,7 +1194,7 @@ impl Btf {
 impl std::fmt::Debug for Btf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Btf")
-            .field("types", &self.types.len())
+            .field("types", &self.offsets.len())
             .field("big_endian", &self.big_endian)
             .field("pointer_size", &self.pointer_size)
             .finish()

@@ -1,13 +1,17 @@
 //! Initialisation with no profile at all: everything is read from the guest.
 //!
-//! 1. The kernel image: `"Linux version "` is searched in guest RAM; the
-//!    kernel's own `linux_banner` sits right before the kallsyms tables, so
-//!    a window starting at each hit is searched for them until one holds.
+//! 1. The kallsyms tables: one page in 32 of guest RAM is sampled for a
+//!    piece of their address table ([`tablescan`]) and the other tables
+//!    are decoded around each candidate. Should that find nothing, every
+//!    byte is searched for `"Linux version "`: the kernel's own
+//!    `linux_banner` sits before the tables, so a window starting at each
+//!    hit is searched for them until one holds.
 //! 2. Symbols: the kallsyms tables give every (code, and with
 //!    CONFIG_KALLSYMS_ALL data) symbol at its running address.
 //! 3. Virtual <-> physical: the running address of the anchor (`_text`;
 //!    arm64: `_stext`, the first mapped code) is known from kallsyms; its
-//!    physical address comes from `linux_banner` (when kallsyms lists it),
+//!    physical address comes from `linux_banner` (when kallsyms lists it;
+//!    the banner's copies are searched backwards from the tables),
 //!    from the fixed x86-32 PAGE_OFFSET, or from the arm64 Image header
 //!    (magic `ARM\x64` at +0x38 of the image's first page).
 //! 4. Page tables: vCPU registers when the source has them, else the
@@ -16,11 +20,11 @@
 //!    address (of several, the one with most kernel-half entries: the live
 //!    table maps more than the boot-time ones).
 //! 5. Types: the kernel's BTF (`__start_BTF`..`__stop_BTF` from kallsyms,
-//!    else a search after the kallsyms tables), converted into the profile.
+//!    else a search after the kallsyms tables), queried in place.
 //! 6. `init_task`: kallsyms, else the task whose `comm` reads `swapper/0`
 //!    and `pid` 0 inside the image, with a task list that links back to it.
 //!
-//! Profile addresses are link-time ones (running minus the KASLR slide), as
+//! Symbol addresses are link-time ones (running minus the KASLR slide), as
 //! a System.map holds them, so lookups work as with any other profile. The
 //! slide is measured against the architecture's default link address of
 //! the anchor.
@@ -32,13 +36,15 @@ use crate::error::{Error, Result};
 use crate::instance::Vmi;
 use crate::paging::{self, ArmRoots, PagingContext};
 use crate::profile::btf::{self, Btf};
-use crate::profile::{OsKind, Profile, ProfileSource};
+use crate::profile::Profile;
 
 use super::kallsyms::{self, Kallsyms};
+use super::ksyms::KernelSymbols;
 pub use super::locate::Family;
 use super::locate::KernelLocation;
 use super::offsets::TaskOffsets;
 use super::physscan;
+use super::tablescan;
 use super::types::Types;
 
 const BANNER: &[u8] = b"Linux version ";
@@ -50,6 +56,8 @@ const MAX_BANNER_HITS: usize = 64;
 /// window's start, so the real banner is never more than that into one.
 const KALLSYMS_WINDOW: u64 = 10 << 20;
 const HIT_SKIP: u64 = 2 << 20;
+/// How far from its address table the other kallsyms tables may lie.
+const TABLE_REACH: u64 = 12 << 20;
 /// How far the kernel image is searched (for page tables, BTF, init_task)
 /// when its end is not known.
 const IMAGE_SPAN: u64 = 96 << 20;
@@ -62,10 +70,10 @@ const X86_32_TEXT_LINK: u64 = 0xc100_0000;
 const ARM64_TEXT_LINK: u64 = 0xffff_8000_0800_0000;
 const ARM64_STEXT_OFFSET: u64 = 0x10000;
 
-/// What discovery found; `profile` holds link-time symbols and, with BTF,
-/// all types.
+/// What discovery found: the kernel's symbols (link-time addresses), where
+/// it is, and its BTF.
 pub struct Discovery {
-    pub profile: Profile,
+    pub symbols: KernelSymbols,
     pub location: KernelLocation,
     pub family: Family,
     pub btf: Option<Btf>,
@@ -89,12 +97,26 @@ fn ms(t: std::time::Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
-/// Finds the kallsyms tables in a window starting at a banner hit, trying
-/// each hit as the scan reaches it. Returns the table, the window's
-/// physical start and the banner hits inside the window.
-fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsyms, u64, Vec<u64>)> {
-    // Near the code the vCPU runs first (the banner and tables follow the
-    // kernel text), then everywhere.
+/// Finds the kallsyms tables: first by sampling memory for their address
+/// table ([`tablescan`]), then, should that find nothing, by searching
+/// every byte for the banner and a window after each hit. Near the code
+/// the vCPU runs first (the tables follow the kernel text), then
+/// everywhere. Returns the table and the physical start of the window its
+/// locations are relative to.
+fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsyms, u64)> {
+    let ts = std::time::Instant::now();
+    let order = tablescan::near_first(mem.ranges(), hint, IMAGE_SPAN);
+    let mut found = None;
+    tablescan::search(mem, &order, |start| {
+        log_debug!("linux: address-table candidate at {start:#x}");
+        found = kallsyms_around(mem, start);
+        found.is_some()
+    });
+    log_debug!("linux: sampled search: {:.1} ms", ms(ts));
+    if let Some(r) = found {
+        return Ok(r);
+    }
+    log_debug!("linux: no kallsyms found by sampling; searching for the banner");
     if let Some(pc) = hint {
         let near = physscan::clip(
             mem.ranges(),
@@ -108,14 +130,49 @@ fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsym
     find_kallsyms_in(mem, mem.ranges())
 }
 
-fn find_kallsyms_in(
-    mem: &dyn PhysicalMemory,
-    ranges: &[PhysRange],
-) -> Result<(Kallsyms, u64, Vec<u64>)> {
+/// The tables around a candidate address table whose run starts in the
+/// page at `start`: the token table lies right before it (6.4+) or a few
+/// MiB after it (older layouts), the names before or after accordingly.
+fn kallsyms_around(mem: &dyn PhysicalMemory, start: u64) -> Option<(Kallsyms, u64)> {
+    let r = mem
+        .ranges()
+        .iter()
+        .find(|r| r.start <= start && start < r.end)?;
+    let lo = start.saturating_sub(TABLE_REACH).max(r.start) & !(PAGE_SIZE - 1);
+    let hi = start.saturating_add(TABLE_REACH).min(r.end);
+    // Borrowed without prefetching: only the pages the decoder reaches are
+    // touched.
+    let window: std::borrow::Cow<'_, [u8]> = match mem.contiguous(lo, (hi - lo) as usize) {
+        Some(w) => std::borrow::Cow::Borrowed(w),
+        None => std::borrow::Cow::Owned(physscan::copy_window(mem, lo, hi).ok()?),
+    };
+    // Token table and index (at most 64 KiB + 512) end where the address
+    // table begins on 6.4+; older layouts put them further on.
+    let from = (start - lo).saturating_sub(68 << 10) as usize;
+    let t = std::time::Instant::now();
+    let ks = Kallsyms::find_from(&window, from, &kallsyms::Options::default());
+    log_debug!(
+        "linux: kallsyms tables around {start:#x}: {} ({:.1} ms)",
+        if ks.is_ok() { "decoded" } else { "none" },
+        ms(t)
+    );
+    Some((ks.ok()?, lo))
+}
+
+/// `[start, end)` of physical memory, borrowed when the source is mapped.
+fn window(mem: &dyn PhysicalMemory, start: u64, end: u64) -> Result<std::borrow::Cow<'_, [u8]>> {
+    mem.prefetch(start, end - start);
+    Ok(match mem.contiguous(start, (end - start) as usize) {
+        Some(w) => std::borrow::Cow::Borrowed(w),
+        None => std::borrow::Cow::Owned(physscan::copy_window(mem, start, end)?),
+    })
+}
+
+fn find_kallsyms_in(mem: &dyn PhysicalMemory, ranges: &[PhysRange]) -> Result<(Kallsyms, u64)> {
     let all = mem.ranges();
     let mut last_start: Option<u64> = None;
     let mut any = false;
-    let mut result: Option<(Kallsyms, u64, Vec<u64>)> = None;
+    let mut result: Option<(Kallsyms, u64)> = None;
     let mut failure: Option<Error> = None;
     physscan::find_all(mem, ranges, BANNER, MAX_BANNER_HITS, |h| {
         any = true;
@@ -129,34 +186,22 @@ fn find_kallsyms_in(
         };
         let end = (start + KALLSYMS_WINDOW).min(r.end);
         log_debug!("linux: banner hit at {h:#x}");
-        let tc = std::time::Instant::now();
-        mem.prefetch(start, end - start);
-        // Mapped sources lend the window; others copy it.
-        let window: std::borrow::Cow<'_, [u8]> = match mem.contiguous(start, (end - start) as usize)
-        {
-            Some(w) => std::borrow::Cow::Borrowed(w),
-            None => match physscan::copy_window(mem, start, end) {
-                Ok(w) => std::borrow::Cow::Owned(w),
-                Err(e) => {
-                    failure = Some(e);
-                    return false;
-                }
-            },
+        let win = match window(mem, start, end) {
+            Ok(w) => w,
+            Err(e) => {
+                failure = Some(e);
+                return false;
+            }
         };
-        log_debug!("linux: window ready in {:.1} ms", ms(tc));
         let tk = std::time::Instant::now();
-        let found = Kallsyms::find(&window, &kallsyms::Options::default());
+        let found = Kallsyms::find(&win, &kallsyms::Options::default());
         log_debug!(
             "linux: kallsyms search of {:#x}..{end:#x}: {:.1} ms",
             start,
             ms(tk)
         );
         if let Ok(ks) = found {
-            let hits = memchr::memmem::find_iter(&window, BANNER)
-                .map(|i| start + i as u64)
-                .take(MAX_BANNER_HITS)
-                .collect();
-            result = Some((ks, start, hits));
+            result = Some((ks, start));
             return false;
         }
         true
@@ -172,6 +217,13 @@ fn find_kallsyms_in(
     } else {
         "Linux kernel: no \"Linux version \" banner in guest memory"
     }))
+}
+
+/// The banner's copies before the kallsyms tables, nearest first: one of
+/// them is `linux_banner`.
+fn banners_before(mem: &dyn PhysicalMemory, tables_pa: u64) -> physscan::BackwardHits<'_> {
+    let low = tables_pa.saturating_sub(KALLSYMS_WINDOW);
+    physscan::BackwardHits::new(mem, BANNER, low, tables_pa, MAX_BANNER_HITS)
 }
 
 fn family_of(ks: &Kallsyms) -> Family {
@@ -326,7 +378,7 @@ impl Search<'_> {
         None
     }
 
-    fn run(&self, mem: &dyn PhysicalMemory, hits: &[u64]) -> Result<Found> {
+    fn run(&self, mem: &dyn PhysicalMemory, hits: &mut dyn Iterator<Item = u64>) -> Result<Found> {
         const SCAN: &str = "scan of the kernel image for a table mapping it";
         const REG: &str = "vCPU register (CR3/TTBR1)";
         const SYM: &str = "kallsyms symbol init_top_pgt/swapper_pg_dir";
@@ -368,7 +420,7 @@ impl Search<'_> {
             self.family == Family::X86_64,
         ) {
             let off = banner.wrapping_sub(self.anchor_va);
-            for &h in hits {
+            for h in hits {
                 let Some(apa) = h.checked_sub(off) else {
                     continue;
                 };
@@ -438,7 +490,7 @@ fn read_btf(
     if let (Some(s), Some(e)) = (ks.address_of("__start_BTF"), ks.address_of("__stop_BTF")) {
         if e > s && e - s <= MAX_BTF {
             if let Ok(blob) = physscan::copy_window(mem, to_pa(s), to_pa(e)) {
-                if let Ok(b) = Btf::parse(&blob) {
+                if let Ok(b) = Btf::parse_owned(blob) {
                     return Some((b, "__start_BTF..__stop_BTF (kallsyms)"));
                 }
             }
@@ -460,7 +512,7 @@ fn read_btf(
         let Ok(blob) = physscan::copy_window(mem, pa, pa + len as u64) else {
             return true;
         };
-        match Btf::parse(&blob) {
+        match Btf::parse_owned(blob) {
             Ok(b) if b.struct_by_name("task_struct").is_some() => {
                 found = Some(b);
                 false
@@ -534,7 +586,7 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
             .ok()
             .map(|t| t.pa)
     });
-    let (ks, win, hits) = find_kallsyms(mem, pc_pa)?;
+    let (ks, win) = find_kallsyms(mem, pc_pa)?;
     let family = family_of(&ks);
     let tables_pa = win + ks.locations().addresses.min(ks.locations().names) as u64;
     log_info!(
@@ -578,7 +630,7 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         modes: &modes,
         known_root,
     }
-    .run(mem, &hits)?;
+    .run(mem, &mut banners_before(mem, tables_pa))?;
     let (apa, kpgd, mode) = (found.anchor_pa, found.root, found.mode);
     let table_how = found.table_how;
     let text_pa = match family {
@@ -627,27 +679,12 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         ),
     }
 
-    // The profile: link-time symbols, BTF types.
-    let t3 = std::time::Instant::now();
-    let mut profile = Profile::new(ProfileSource::Built);
-    profile.set_os(Some(OsKind::Linux));
-    for s in ks.iter() {
-        // Absolute symbols (per-cpu offsets) are not relocated.
-        let addr = if matches!(s.kind, 'A' | 'a') {
-            s.address
-        } else {
-            s.address.wrapping_sub(slide)
-        };
-        profile.add_symbol(s.name, addr, s.kind as u8);
+    // The symbols: kallsyms itself, looked up in place; a profile is built
+    // from it only when one is asked for.
+    let mut symbols = KernelSymbols::new(ks, slide);
+    if family == Family::Arm64 {
+        symbols.add("_text", ARM64_TEXT_LINK, b'T');
     }
-    if family == Family::Arm64 && profile.symbol("_text").is_none() {
-        profile.add_symbol("_text", ARM64_TEXT_LINK, b'T');
-    }
-    log_info!(
-        "linux: profile built: {} symbols ({:.1} ms); types stay in BTF until the full profile is asked for",
-        profile.symbol_count(),
-        ms(t3)
-    );
 
     // Name what was found without a symbol, so the profile (and an ISF
     // exported from it) is complete: the kernel's table when it lies in the
@@ -663,17 +700,14 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
             Family::X86_64 => "init_top_pgt",
             _ => "swapper_pg_dir",
         };
-        if profile.symbol(name).is_none() {
-            profile.add_symbol(name, to_link(kpgd), b'D');
-        }
+        symbols.add(name, to_link(kpgd), b'D');
     }
-    if profile.symbol("linux_banner").is_none() {
-        if let Some(&h) = hits
-            .iter()
-            .filter(|&&h| h < tables_pa && tables_pa - h < 4096 && in_image(h))
-            .max()
+    if symbols.symbol("linux_banner").is_none() {
+        let low = tables_pa.saturating_sub(4096);
+        if let Some(h) =
+            physscan::BackwardHits::new(mem, BANNER, low, tables_pa, 1).find(|&h| in_image(h))
         {
-            profile.add_symbol("linux_banner", to_link(h), b'D');
+            symbols.add("linux_banner", to_link(h), b'D');
         }
     }
 
@@ -685,8 +719,9 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         text_pa,
         method: table_how,
     };
+    let init_task = symbols.kallsyms().address_of("init_task");
     let mut d = Discovery {
-        profile,
+        symbols,
         location,
         family,
         btf: btf.map(|(b, _)| b),
@@ -695,12 +730,13 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
         anchor_va,
         anchor_pa: apa,
     };
-    d.init_task = ks.address_of("init_task");
+    d.init_task = init_task;
     if d.init_task.is_some() {
         log_info!("linux: init_task from kallsyms");
-    } else if let Ok(offs) =
-        TaskOffsets::resolve(Some(config), Types::new(&d.profile, d.btf.as_ref()))
-    {
+    } else if let Ok(offs) = TaskOffsets::resolve(
+        Some(config),
+        Types::new(&Profile::default(), d.btf.as_ref()),
+    ) {
         let t4 = std::time::Instant::now();
         d.init_task = scan_init_task(vmi, &d, kpgd, mode, &offs);
         if let Some(t) = d.init_task {
@@ -708,8 +744,7 @@ pub fn discover(vmi: &Vmi, config: &Config) -> Result<Discovery> {
                 "linux: init_task at {t:#x} from a search of the image for comm \"swapper/0\", pid 0 and a task list linking back ({:.1} ms)",
                 ms(t4)
             );
-            d.profile
-                .add_symbol("init_task", t.wrapping_sub(slide), b'D');
+            d.symbols.add("init_task", t.wrapping_sub(slide), b'D');
         }
     }
     log_info!("linux: discovery done in {:.1} ms", ms(t0));

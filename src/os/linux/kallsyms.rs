@@ -40,6 +40,9 @@ const MAX_MARKERS: usize = MAX_SYMS / 256;
 const MAX_ENTRY: usize = 2 + 512;
 /// Tokens are short in practice; longer ones mean we are not in the table.
 const MAX_TOKEN: usize = 256;
+/// Most bytes all expanded names may take (real kernels: about 30 per
+/// symbol, a few MiB in all).
+const MAX_ARENA: usize = 64 << 20;
 
 /// Reads kernel memory; lets the caller search either a physical range or a
 /// virtual range of the guest kernel.
@@ -127,7 +130,14 @@ pub struct Kallsyms {
     relative_base: u64,
     hasher: hashbrown::DefaultHashBuilder,
     /// Entry indices by name, built on first lookup.
-    by_name: OnceLock<HashTable<u32>>,
+    by_name: OnceLock<NameIndex>,
+}
+
+/// First entry of each name, and the entries a same-named earlier one
+/// hides (ascending).
+struct NameIndex {
+    table: HashTable<u32>,
+    shadowed: Vec<u32>,
 }
 
 impl std::fmt::Debug for Kallsyms {
@@ -551,10 +561,92 @@ fn find_addresses(
     None
 }
 
-/// Expands every name into one arena; returns (arena, entries).
+/// Expands every name into one arena; returns (arena, entries). Kernel
+/// symbol names are ASCII, so when every token is, names need no UTF-8
+/// check of their own and tokens are copied as fixed-size blocks.
 fn expand_names(
     img: &[u8],
     tokens: &Tokens,
+    names: usize,
+    addrs: &[u64],
+) -> Result<(String, Vec<Entry>)> {
+    let toks: [&[u8]; 256] = core::array::from_fn(|c| tokens.get(img, c as u8));
+    if toks.iter().all(|t| t.is_ascii()) {
+        expand_ascii(img, &toks, names, addrs)
+    } else {
+        expand_any(img, &toks, names, addrs)
+    }
+}
+
+/// Bytes copied per token by the fast path; longer tokens take a slice copy.
+const TOKEN_BLOCK: usize = 16;
+
+fn expand_ascii(
+    img: &[u8],
+    toks: &[&[u8]; 256],
+    names: usize,
+    addrs: &[u64],
+) -> Result<(String, Vec<Entry>)> {
+    let truncated = Error::Malformed("kallsyms: names truncated");
+    let mut blocks = [[0u8; TOKEN_BLOCK]; 256];
+    for (b, t) in blocks.iter_mut().zip(toks) {
+        let n = t.len().min(TOKEN_BLOCK);
+        b[..n].copy_from_slice(&t[..n]);
+    }
+    let longest = toks.iter().map(|t| t.len()).max().unwrap_or(0);
+    let mut out = vec![0u8; (addrs.len() * 32).min(MAX_ARENA) + 4096];
+    let mut entries = Vec::with_capacity(addrs.len());
+    let mut pos = names;
+    let mut p = 0usize;
+    for &address in addrs {
+        let (h, len) = entry_len(img, pos).ok_or(truncated)?;
+        let codes = img.get(pos + h..pos + h + len).ok_or(truncated)?;
+        pos += h + len;
+        // Room for the worst case of this entry, so the copies below stay
+        // in bounds (they also write up to a block past the name's end).
+        if p > MAX_ARENA {
+            return Err(Error::Malformed("kallsyms: names too large"));
+        }
+        let need = p + codes.len() * longest.max(TOKEN_BLOCK) + TOKEN_BLOCK;
+        if need > out.len() {
+            out.resize(need.max(out.len() * 2), 0);
+        }
+        let start = p;
+        for &c in codes {
+            let t = toks[c as usize];
+            if t.len() <= TOKEN_BLOCK {
+                out[p..p + TOKEN_BLOCK].copy_from_slice(&blocks[c as usize]);
+            } else {
+                out[p..p + t.len()].copy_from_slice(t);
+            }
+            p += t.len();
+            if p - start > MAX_NAME {
+                return Err(Error::Malformed("kallsyms: symbol name too long"));
+            }
+        }
+        if p == start {
+            return Err(Error::Malformed("kallsyms: empty symbol"));
+        }
+        let name =
+            u32::try_from(start + 1).map_err(|_| Error::Malformed("kallsyms: names too large"))?;
+        entries.push(Entry {
+            name,
+            len: (p - start - 1) as u16,
+            kind: out[start],
+            address,
+        });
+    }
+    out.truncate(p);
+    // Only ASCII tokens were copied, so this cannot fail.
+    let arena = String::from_utf8(out).map_err(|_| Error::Malformed("kallsyms: names"))?;
+    Ok((arena, entries))
+}
+
+/// The general path, for tokens outside ASCII (invalid UTF-8 in a name is
+/// replaced, as a lossy conversion does).
+fn expand_any(
+    img: &[u8],
+    toks: &[&[u8]; 256],
     names: usize,
     addrs: &[u64],
 ) -> Result<(String, Vec<Entry>)> {
@@ -563,7 +655,6 @@ fn expand_names(
     let mut entries = Vec::with_capacity(addrs.len());
     let mut pos = names;
     let mut buf = Vec::with_capacity(128);
-    let toks: [&[u8]; 256] = core::array::from_fn(|c| tokens.get(img, c as u8));
     for &address in addrs {
         let (h, len) = entry_len(img, pos).ok_or(truncated)?;
         let codes = img.get(pos + h..pos + h + len).ok_or(truncated)?;
@@ -579,6 +670,9 @@ fn expand_names(
             .split_first()
             .ok_or(Error::Malformed("kallsyms: empty symbol"))?;
         let start = arena.len();
+        if start > MAX_ARENA {
+            return Err(Error::Malformed("kallsyms: names too large"));
+        }
         match std::str::from_utf8(name) {
             Ok(s) => arena.push_str(s),
             Err(_) => arena.push_str(&String::from_utf8_lossy(name)),
@@ -602,6 +696,12 @@ impl Kallsyms {
     /// aligned in the guest so the tables' alignment is preserved) for the
     /// kallsyms tables and decodes every symbol.
     pub fn find(image: &[u8], opts: &Options) -> Result<Kallsyms> {
+        Self::find_from(image, 0, opts)
+    }
+
+    /// Like [`find`](Self::find), but looks for the token table only from
+    /// offset `from` on (the other tables may lie anywhere in `image`).
+    pub fn find_from(image: &[u8], from: usize, opts: &Options) -> Result<Kallsyms> {
         let sizes: &[usize] = match opts.pointer_size {
             Some(4) => &[4],
             Some(8) => &[8],
@@ -615,7 +715,7 @@ impl Kallsyms {
         // A hostile image could hold many fake token tables; each costs a
         // bounded search, and only so many are examined.
         let mut tables_tried = 0;
-        let mut from = 0;
+        let mut from = from;
         while let Some(zero) = next_digit_run(image, from) {
             for &ptr in sizes {
                 let Some(tokens) = tokens_at(image, zero, ptr) else {
@@ -730,30 +830,47 @@ impl Kallsyms {
         self.relative_base
     }
 
-    /// The first symbol with this name (like `kallsyms_lookup_name`).
-    pub fn lookup(&self, name: &str) -> Option<Symbol<'_>> {
-        let table = self.by_name.get_or_init(|| {
-            let mut t = HashTable::with_capacity(self.entries.len());
+    fn names(&self) -> &NameIndex {
+        self.by_name.get_or_init(|| {
+            let mut table = HashTable::with_capacity(self.entries.len());
+            let mut shadowed = Vec::new();
             for (i, e) in self.entries.iter().enumerate() {
                 let n = self.symbol(e).name;
                 let h = self.hasher.hash_one(n);
                 // Keep the first of duplicate names, as the kernel does.
-                if t.find(h, |&j: &u32| {
-                    self.get(j as usize).is_some_and(|s| s.name == n)
-                })
-                .is_none()
+                if table
+                    .find(h, |&j: &u32| {
+                        self.get(j as usize).is_some_and(|s| s.name == n)
+                    })
+                    .is_some()
                 {
-                    t.insert_unique(h, i as u32, |&j| {
+                    shadowed.push(i as u32);
+                } else {
+                    table.insert_unique(h, i as u32, |&j| {
                         self.hasher
                             .hash_one(self.get(j as usize).map_or("", |s| s.name))
                     });
                 }
             }
-            t
-        });
+            NameIndex { table, shadowed }
+        })
+    }
+
+    /// The first symbol with this name (like `kallsyms_lookup_name`).
+    pub fn lookup(&self, name: &str) -> Option<Symbol<'_>> {
         let h = self.hasher.hash_one(name);
-        let i = *table.find(h, |&j| self.get(j as usize).is_some_and(|s| s.name == name))?;
+        let i = *self
+            .names()
+            .table
+            .find(h, |&j| self.get(j as usize).is_some_and(|s| s.name == name))?;
         self.get(i as usize)
+    }
+
+    /// Is entry `i` the first with its name (what [`lookup`](Self::lookup)
+    /// finds)?
+    pub fn is_first_of_name(&self, i: usize) -> bool {
+        i < self.entries.len()
+            && u32::try_from(i).is_ok_and(|i| self.names().shadowed.binary_search(&i).is_err())
     }
 
     pub fn address_of(&self, name: &str) -> Option<u64> {
@@ -1026,6 +1143,63 @@ mod tests {
             relative_base: 0xffff_ffff_9540_0000,
         };
         check(&g, 3000, true);
+    }
+
+    /// Tokens of every length class (empty, short, exactly one block,
+    /// longer than a block) expand the same on the fast and general paths.
+    #[test]
+    fn fast_and_general_expansion_agree() {
+        let mut img = Vec::new();
+        let mut ranges = [(0u32, 0u16); 256];
+        for (c, r) in ranges.iter_mut().enumerate() {
+            let len = match c % 5 {
+                0 => 0,
+                1 => 1,
+                2 => 7,
+                3 => TOKEN_BLOCK,
+                _ => TOKEN_BLOCK + 3 + c % 29,
+            };
+            *r = (img.len() as u32, len as u16);
+            img.extend((0..len).map(|i| b'a' + ((c + i) % 26) as u8));
+            img.push(0);
+        }
+        let tokens = Tokens {
+            table: 0,
+            index: 0,
+            ranges,
+        };
+        let names = img.len();
+        let mut addrs = Vec::new();
+        for i in 0..300usize {
+            // The first code gives the type letter; some names are long.
+            let codes: Vec<u8> = (0..1 + i % 40)
+                .map(|k| ((i * 7 + k * 13) % 255 + 1) as u8)
+                .filter(|c| c % 5 != 0)
+                .collect();
+            if codes.is_empty() {
+                continue;
+            }
+            img.push(codes.len() as u8);
+            img.extend(&codes);
+            addrs.push(0x1000 + i as u64);
+        }
+        let toks: [&[u8]; 256] = core::array::from_fn(|c| tokens.get(&img, c as u8));
+        let (fa, fe) = expand_ascii(&img, &toks, names, &addrs).unwrap();
+        let (ga, ge) = expand_any(&img, &toks, names, &addrs).unwrap();
+        assert_eq!(fe.len(), addrs.len());
+        let name =
+            |a: &str, e: &Entry| a[e.name as usize..e.name as usize + e.len as usize].to_owned();
+        for (f, g) in fe.iter().zip(&ge) {
+            assert_eq!(
+                (name(&fa, f), f.kind, f.address),
+                (name(&ga, g), g.kind, g.address)
+            );
+        }
+        assert!(fe.iter().any(|e| e.len as usize > 2 * TOKEN_BLOCK));
+        // A truncated names block fails on both paths.
+        let short = &img[..img.len() - 3];
+        assert!(expand_ascii(short, &toks, names, &addrs).is_err());
+        assert!(expand_any(short, &toks, names, &addrs).is_err());
     }
 
     #[test]

@@ -8,10 +8,12 @@ pub mod dmesg;
 pub mod elf_exports;
 pub mod idt;
 pub mod kallsyms;
+pub mod ksyms;
 pub mod locate;
 pub mod modules;
 pub mod offsets;
 pub mod physscan;
+pub mod tablescan;
 pub mod tasks;
 #[cfg(test)]
 mod testguest;
@@ -52,8 +54,11 @@ impl Default for InitOptions {
 }
 
 pub struct LinuxOs {
-    /// Symbols (link-time addresses), and types when a profile gave them.
+    /// Symbols (link-time addresses), and types when a profile gave them;
+    /// empty when the symbols come from the kernel's kallsyms.
     profile: Profile,
+    /// The kernel's own symbol table, when no profile or map was given.
+    ksyms: Option<ksyms::KernelSymbols>,
     /// The kernel's BTF, when types come from guest memory.
     btf: Option<crate::profile::btf::Btf>,
     /// `profile` plus the BTF types, built on first request.
@@ -287,6 +292,7 @@ impl LinuxOs {
         });
         Ok(LinuxOs {
             profile: src.profile,
+            ksyms: None,
             btf,
             full: OnceLock::new(),
             offsets,
@@ -340,7 +346,7 @@ impl LinuxOs {
         if !ok {
             return None;
         }
-        match crate::profile::btf::Btf::parse(&blob) {
+        match crate::profile::btf::Btf::parse_owned(blob) {
             Ok(btf) => {
                 log_info!(
                     "linux: structure offsets from the kernel's BTF at __start_BTF ({} types)",
@@ -362,7 +368,7 @@ impl LinuxOs {
         }
         let offsets = match TaskOffsets::resolve(
             Some(config),
-            Types::new(&d.profile, d.btf.as_ref()),
+            Types::new(&Profile::default(), d.btf.as_ref()),
         ) {
             Ok(o) => o,
             Err(_) if d.btf.is_none() && opts.kernel_btf => return Err(Error::NotFound(
@@ -400,7 +406,8 @@ impl LinuxOs {
             len: d.image.end - d.image.start,
         };
         Ok(LinuxOs {
-            profile: d.profile,
+            profile: Profile::default(),
+            ksyms: Some(d.symbols),
             btf: d.btf,
             full: OnceLock::new(),
             offsets,
@@ -437,22 +444,37 @@ impl LinuxOs {
     }
 
     /// Symbols (link-time addresses) and types the layer works with; with
-    /// types from the kernel's BTF, converted on first call.
+    /// symbols from kallsyms or types from the kernel's BTF, built on first
+    /// call.
     pub fn profile(&self) -> &Profile {
-        match &self.btf {
-            None => &self.profile,
-            Some(btf) => self.full.get_or_init(|| {
-                let t = std::time::Instant::now();
-                let mut p = self.profile.clone();
+        if self.btf.is_none() && self.ksyms.is_none() {
+            return &self.profile;
+        }
+        self.full.get_or_init(|| {
+            let t = std::time::Instant::now();
+            let mut p = match &self.ksyms {
+                Some(k) => k.to_profile(),
+                None => self.profile.clone(),
+            };
+            if let Some(btf) = &self.btf {
                 btf_profile::add_btf_types(btf, &mut p);
                 btf_profile::add_symbol_types(btf, &mut p);
-                log_info!(
-                    "linux: BTF converted into the profile: {} types ({:.1} ms)",
-                    p.structs().len(),
-                    t.elapsed().as_secs_f64() * 1e3
-                );
-                p
-            }),
+            }
+            log_info!(
+                "linux: full profile built: {} symbols, {} types ({:.1} ms)",
+                p.symbol_count(),
+                p.structs().len(),
+                t.elapsed().as_secs_f64() * 1e3
+            );
+            p
+        })
+    }
+
+    /// Link-time address of a kernel symbol.
+    fn link_symbol(&self, name: &str) -> Option<u64> {
+        match &self.ksyms {
+            Some(k) => k.symbol(name),
+            None => self.profile.symbol(name),
         }
     }
 
@@ -495,8 +517,7 @@ impl LinuxOs {
 
     /// Running address of a symbol, if the profile has it.
     fn running(&self, name: &str) -> Option<u64> {
-        self.profile
-            .symbol(name)
+        self.link_symbol(name)
             .map(|a| a.wrapping_add(self.location.slide))
     }
 
@@ -642,25 +663,25 @@ impl OsLayer for LinuxOs {
     }
 
     fn ksym2v(&self, _vmi: &Vmi, symbol: &str) -> Result<u64> {
-        self.profile
-            .symbol(symbol)
-            .map(|a| a.wrapping_add(self.location.slide))
-            .ok_or(Error::SymbolNotFound)
+        self.running(symbol).ok_or(Error::SymbolNotFound)
     }
 
     fn v2ksym(&self, _vmi: &Vmi, va: u64, nearest: bool) -> Result<(String, u64)> {
         let link = va.wrapping_sub(self.location.slide);
         if nearest {
-            let (name, at) = self
-                .profile
-                .nearest_symbol(link)
-                .ok_or(Error::SymbolNotFound)?;
+            let (name, at) = match &self.ksyms {
+                Some(k) => k.nearest_symbol(link),
+                None => self.profile.nearest_symbol(link),
+            }
+            .ok_or(Error::SymbolNotFound)?;
             return Ok((name.to_owned(), link - at));
         }
-        self.profile
-            .symbol_at(link)
-            .map(|n| (n.to_owned(), 0))
-            .ok_or(Error::SymbolNotFound)
+        match &self.ksyms {
+            Some(k) => k.symbol_at(link),
+            None => self.profile.symbol_at(link),
+        }
+        .map(|n| (n.to_owned(), 0))
+        .ok_or(Error::SymbolNotFound)
     }
 
     fn pid_to_dtb(&self, vmi: &Vmi, pid: i32) -> Result<u64> {

@@ -91,6 +91,84 @@ pub fn find_all(
     }
 }
 
+/// Occurrences of a needle in `[low, high)`, nearest to `high` first,
+/// searched lazily a chunk at a time, so a caller that stops at the first
+/// good one reads only as far back as that.
+pub struct BackwardHits<'a> {
+    mem: &'a dyn PhysicalMemory,
+    finder: memchr::memmem::FinderRev<'static>,
+    low: u64,
+    /// Unsearched: `[low, next)`; hits must start below `next` and may end
+    /// up to `limit`.
+    next: u64,
+    limit: u64,
+    pending: Vec<u64>,
+    left: usize,
+}
+
+/// Bytes searched per step of [`BackwardHits`].
+const BACK_CHUNK: u64 = 1 << 20;
+
+impl<'a> BackwardHits<'a> {
+    pub fn new(
+        mem: &'a dyn PhysicalMemory,
+        needle: &[u8],
+        low: u64,
+        high: u64,
+        max_hits: usize,
+    ) -> BackwardHits<'a> {
+        BackwardHits {
+            mem,
+            finder: memchr::memmem::FinderRev::new(needle).into_owned(),
+            low,
+            next: high.max(low),
+            limit: high.max(low),
+            pending: Vec::new(),
+            left: max_hits,
+        }
+    }
+}
+
+impl Iterator for BackwardHits<'_> {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        let n = self.finder.needle().len() as u64;
+        while self.pending.is_empty() && self.next > self.low && self.left > 0 && n > 0 {
+            let lo = self.next.saturating_sub(BACK_CHUNK).max(self.low);
+            // A match starting in this chunk may run into the previous one.
+            let hi = self.next.saturating_add(n - 1).min(self.limit);
+            let bytes: std::borrow::Cow<'_, [u8]> =
+                match self.mem.contiguous(lo, (hi - lo) as usize) {
+                    Some(b) => std::borrow::Cow::Borrowed(b),
+                    None => match copy_window(self.mem, lo, hi) {
+                        Ok(b) => std::borrow::Cow::Owned(b),
+                        Err(_) => return None,
+                    },
+                };
+            // Nearest first: rfind from the chunk's end.
+            let mut end = bytes.len();
+            while let Some(i) = self.finder.rfind(&bytes[..end]) {
+                if lo + (i as u64) < self.next {
+                    self.pending.push(lo + i as u64);
+                }
+                end = i + n as usize - 1;
+                if end < n as usize {
+                    break;
+                }
+            }
+            self.pending.reverse();
+            self.next = lo;
+        }
+        if self.left == 0 {
+            return None;
+        }
+        let h = self.pending.pop()?;
+        self.left -= 1;
+        Some(h)
+    }
+}
+
 /// Copies `[start, end)` of physical memory; holes read as zeros.
 pub fn copy_window(mem: &dyn PhysicalMemory, start: u64, end: u64) -> Result<Vec<u8>> {
     let len = end
@@ -174,6 +252,35 @@ mod tests {
             true
         });
         assert_eq!(hits, [100, 3 * 4096 + 7]);
+    }
+
+    #[test]
+    fn backward_hits_nearest_first_across_chunks() {
+        let len = 3 * BACK_CHUNK as usize + 100;
+        let mut v = vec![0u8; len];
+        let needle = b"Linux version ";
+        // Inside chunks, straddling the chunk borders, at both ends.
+        let c = BACK_CHUNK as usize;
+        let at = [0usize, 20, c - 3, 2 * c - 13, 2 * c + 7, len - 14];
+        for &a in &at {
+            v[a..a + needle.len()].copy_from_slice(needle);
+        }
+        let mem = Flat(
+            v,
+            vec![PhysRange {
+                start: 0,
+                end: len as u64,
+            }],
+        );
+        let got: Vec<u64> = BackwardHits::new(&mem, needle, 0, len as u64, 100).collect();
+        let want: Vec<u64> = at.iter().rev().map(|&a| a as u64).collect();
+        assert_eq!(got, want);
+        // Bounded; a hit must lie wholly inside [low, high).
+        assert_eq!(BackwardHits::new(&mem, needle, 0, len as u64, 2).count(), 2);
+        let part: Vec<u64> =
+            BackwardHits::new(&mem, needle, 21, (2 * c + 20) as u64, 100).collect();
+        assert_eq!(part, vec![(2 * c - 13) as u64, (c - 3) as u64]);
+        assert_eq!(BackwardHits::new(&mem, b"", 0, 100, 5).count(), 0);
     }
 
     #[test]
