@@ -85,6 +85,26 @@ fn hex(t: &[u8]) -> Option<u64> {
 }
 
 fn parse_line(line: &[u8]) -> Option<(u64, u8, &str)> {
+    // The shape `nm` writes for 64-bit kernels: 16 hex digits, a space, the
+    // type, a space, the name. Taken without tokenising.
+    if line.len() > 19 && line[16] == b' ' && line[18] == b' ' && line[17].is_ascii_graphic() {
+        if let (Some(addr), Some(name)) = (hex(&line[..16]), symbol_name(&line[19..])) {
+            return Some((addr, line[17], name));
+        }
+    }
+    parse_tokens(line)
+}
+
+/// A symbol name: graphic ASCII (so no whitespace), bounded.
+fn symbol_name(name: &[u8]) -> Option<&str> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN || !name.iter().all(u8::is_ascii_graphic) {
+        return None;
+    }
+    // SAFETY: graphic ASCII is valid UTF-8.
+    Some(unsafe { core::str::from_utf8_unchecked(name) })
+}
+
+fn parse_tokens(line: &[u8]) -> Option<(u64, u8, &str)> {
     let (t, n) = tokens::<4>(line);
     if !(3..=4).contains(&n) {
         return None;
@@ -98,12 +118,7 @@ fn parse_line(line: &[u8]) -> Option<(u64, u8, &str)> {
     if !kind.is_ascii_graphic() {
         return None;
     }
-    let name = t[2];
-    if name.len() > MAX_NAME_LEN || !name.iter().all(u8::is_ascii_graphic) {
-        return None;
-    }
-    // Graphic ASCII is UTF-8.
-    Some((addr, kind, core::str::from_utf8(name).ok()?))
+    Some((addr, kind, symbol_name(t[2])?))
 }
 
 #[cfg(test)]
