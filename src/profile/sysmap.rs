@@ -212,6 +212,33 @@ ffffffffc0002100 t x [mod] extra
     }
 
     #[test]
+    fn fixed_shape_and_tokenised_lines_agree() {
+        let cases: &[(&str, Option<(u64, u8, &str)>)] = &[
+            (
+                "ffffffff81000000 T _text",
+                Some((0xffffffff81000000, b'T', "_text")),
+            ),
+            (
+                "ffffffff81000000  T _text",
+                Some((0xffffffff81000000, b'T', "_text")),
+            ),
+            (
+                "ffffffffa0001000 t dummy_init\t[dummy]",
+                Some((0xffffffffa0001000, b't', "dummy_init")),
+            ),
+            ("c1000000 T _text", Some((0xc1000000, b'T', "_text"))),
+            ("ffffffff81000000 T _text extra", None),
+            ("ffffffff8100000g T _text", None),
+            ("ffffffff81000000 \x01 _text", None),
+            ("ffffffff81000000 T \u{e9}t\u{e9}", None),
+            ("ffffffff81000000 T ", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(parse_line(line.as_bytes()), *want, "{line:?}");
+        }
+    }
+
+    #[test]
     fn empty_or_binary_input_is_an_error() {
         assert_eq!(
             from_system_map(b"").unwrap_err(),
