@@ -10,32 +10,29 @@
 //! name inline and nothing is allocated. Slots are seqlocked like the v2p
 //! cache's; clearing bumps a generation.
 
-use core::sync::atomic::{fence, AtomicU64, Ordering};
+use super::seqslot::{SeqSlot, WORDS};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 const SLOTS: usize = 256;
 /// Longest name remembered.
 const MAX_NAME: usize = 16;
 
-/// `seq` is odd while a writer updates the slot. `tag` is the generation
-/// the entry was written in, shifted, or'ed with the name's length (0: empty).
-#[derive(Default)]
-struct Slot {
-    seq: AtomicU64,
-    tag: AtomicU64,
-    head: AtomicU64,
-    tail: AtomicU64,
-    va: AtomicU64,
-}
+/// Slot words: the generation the entry was written in, shifted, or'ed
+/// with the name's length (0: empty); the name's two words; the address.
+const TAG: usize = 0;
+const HEAD: usize = 1;
+const TAIL: usize = 2;
+const VA: usize = 3;
 
 pub struct SymbolMemo {
-    slots: Box<[Slot]>,
+    slots: Box<[SeqSlot]>,
     generation: AtomicU64,
 }
 
 impl Default for SymbolMemo {
     fn default() -> Self {
         SymbolMemo {
-            slots: (0..SLOTS).map(|_| Slot::default()).collect(),
+            slots: (0..SLOTS).map(|_| SeqSlot::default()).collect(),
             generation: AtomicU64::new(1),
         }
     }
@@ -92,45 +89,23 @@ impl SymbolMemo {
     #[inline]
     pub fn get(&self, name: &[u8]) -> Option<u64> {
         let key = key_of(name)?;
-        let slot = &self.slots[slot_of(&key)];
-        let s1 = slot.seq.load(Ordering::Acquire);
-        if s1 & 1 != 0 {
-            return None;
-        }
-        let tag = slot.tag.load(Ordering::Relaxed);
-        let head = slot.head.load(Ordering::Relaxed);
-        let tail = slot.tail.load(Ordering::Relaxed);
-        let va = slot.va.load(Ordering::Relaxed);
-        fence(Ordering::Acquire);
-        if slot.seq.load(Ordering::Relaxed) != s1 {
-            return None;
-        }
-        (tag == self.tag(&key) && head == key.head && tail == key.tail).then_some(va)
+        let w = self.slots[slot_of(&key)].read()?;
+        (w[TAG] == self.tag(&key) && w[HEAD] == key.head && w[TAIL] == key.tail).then_some(w[VA])
     }
 
-    /// Remembers that `name` is at `va`, replacing whatever shared its slot.
-    /// Longer names are left to the index.
+    /// Remembers that `name` is at `va`, replacing whatever shared its slot
+    /// (unless another thread is writing it: a memo may forget). Longer
+    /// names are left to the index.
     pub fn remember(&self, name: &[u8], va: u64) {
         let Some(key) = key_of(name) else {
             return;
         };
-        let slot = &self.slots[slot_of(&key)];
-        let s = slot.seq.load(Ordering::Relaxed);
-        // Another writer holds the slot: skip, a memo may forget.
-        if s & 1 != 0
-            || slot
-                .seq
-                .compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-        {
-            return;
-        }
-        fence(Ordering::Release);
-        slot.tag.store(self.tag(&key), Ordering::Relaxed);
-        slot.head.store(key.head, Ordering::Relaxed);
-        slot.tail.store(key.tail, Ordering::Relaxed);
-        slot.va.store(va, Ordering::Relaxed);
-        slot.seq.store(s + 2, Ordering::Release);
+        let mut w = [0u64; WORDS];
+        w[TAG] = self.tag(&key);
+        w[HEAD] = key.head;
+        w[TAIL] = key.tail;
+        w[VA] = va;
+        self.slots[slot_of(&key)].try_write(w);
     }
 
     /// Forgets every entry.

@@ -3,35 +3,32 @@
 //! direct-mapped table of seqlocked slots), the keyed caches sit behind
 //! `parking_lot` read-write locks.
 
-use core::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use hashbrown::HashMap;
 use parking_lot::RwLock;
 
 use crate::addr::PAGE_SIZE;
 
 mod memo;
+mod seqslot;
 pub use memo::SymbolMemo;
+use seqslot::{SeqSlot, WORDS};
 
 const V2P_BITS: u32 = 16;
 const V2P_SLOTS: usize = 1 << V2P_BITS;
 const GEN_MASK: u64 = PAGE_SIZE - 1;
 
-/// One slot: `seq` is odd while a writer updates it. `generation` is the
-/// cache generation the entry was written in, so a global flush is one
-/// increment (64 bits: it never wraps).
-#[derive(Default)]
-struct Slot {
-    seq: AtomicU64,
-    key: AtomicU64,
-    dtb: AtomicU64,
-    generation: AtomicU64,
-    /// Physical 4 KiB frame | 1 (valid bit); 0 means empty.
-    frame: AtomicU64,
-}
+/// v2p slot words: the 4 KiB virtual page, the page table, the cache
+/// generation the entry was written in (a global flush is one increment;
+/// 64 bits never wrap), and the physical frame | 1 (0: empty).
+const KEY: usize = 0;
+const DTB: usize = 1;
+const GENERATION: usize = 2;
+const FRAME: usize = 3;
 
 /// Virtual-to-physical cache keyed by (page table, virtual page).
 pub struct V2pCache {
-    slots: Box<[Slot]>,
+    slots: Box<[SeqSlot]>,
     generation: AtomicU64,
 }
 
@@ -44,7 +41,7 @@ impl Default for V2pCache {
 impl V2pCache {
     pub fn new() -> Self {
         let slots = (0..V2P_SLOTS)
-            .map(|_| Slot::default())
+            .map(|_| SeqSlot::default())
             .collect::<Vec<_>>()
             .into_boxed_slice();
         V2pCache {
@@ -68,50 +65,24 @@ impl V2pCache {
     #[inline]
     pub fn get(&self, dtb: u64, va: u64) -> Option<u64> {
         let vpage = va & !GEN_MASK;
-        let slot = &self.slots[Self::index(dtb, vpage)];
-        let s1 = slot.seq.load(Ordering::Acquire);
-        if s1 & 1 != 0 {
-            return None;
-        }
-        let key = slot.key.load(Ordering::Relaxed);
-        let sdtb = slot.dtb.load(Ordering::Relaxed);
-        let gen = slot.generation.load(Ordering::Relaxed);
-        let frame = slot.frame.load(Ordering::Relaxed);
-        fence(Ordering::Acquire);
-        if slot.seq.load(Ordering::Relaxed) != s1 {
-            return None;
-        }
-        if frame & 1 == 0
-            || key != vpage
-            || sdtb != dtb
-            || gen != self.generation.load(Ordering::Relaxed)
-        {
-            return None;
-        }
-        Some((frame & !GEN_MASK) | (va & GEN_MASK))
+        let w = self.slots[Self::index(dtb, vpage)].read()?;
+        let hit = w[FRAME] & 1 != 0
+            && w[KEY] == vpage
+            && w[DTB] == dtb
+            && w[GENERATION] == self.generation.load(Ordering::Relaxed);
+        hit.then(|| (w[FRAME] & !GEN_MASK) | (va & GEN_MASK))
     }
 
     /// Remembers that `va` under `dtb` maps to `pa`. A slot another thread
     /// is writing is simply skipped: this is a cache.
     pub fn insert(&self, dtb: u64, va: u64, pa: u64) {
         let vpage = va & !GEN_MASK;
-        let slot = &self.slots[Self::index(dtb, vpage)];
-        let s = slot.seq.load(Ordering::Relaxed);
-        if s & 1 != 0
-            || slot
-                .seq
-                .compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-        {
-            return;
-        }
-        fence(Ordering::Release);
-        slot.key.store(vpage, Ordering::Relaxed);
-        slot.dtb.store(dtb, Ordering::Relaxed);
-        slot.generation
-            .store(self.generation.load(Ordering::Relaxed), Ordering::Relaxed);
-        slot.frame.store((pa & !GEN_MASK) | 1, Ordering::Relaxed);
-        slot.seq.store(s + 2, Ordering::Release);
+        let mut w = [0u64; WORDS];
+        w[KEY] = vpage;
+        w[DTB] = dtb;
+        w[GENERATION] = self.generation.load(Ordering::Relaxed);
+        w[FRAME] = (pa & !GEN_MASK) | 1;
+        self.slots[Self::index(dtb, vpage)].try_write(w);
     }
 
     /// Forgets every entry.
@@ -127,28 +98,15 @@ impl V2pCache {
 
     fn clear_where(&self, pred: impl Fn(u64) -> bool) {
         for slot in self.slots.iter() {
-            if slot.frame.load(Ordering::Relaxed) == 0 || !pred(slot.dtb.load(Ordering::Relaxed)) {
+            if slot.peek(FRAME) == 0 || !pred(slot.peek(DTB)) {
                 continue;
             }
-            // Wait out a concurrent writer of this slot; writers hold it for
-            // a handful of stores only.
-            loop {
-                let s = slot.seq.load(Ordering::Relaxed);
-                if s & 1 == 0
-                    && slot
-                        .seq
-                        .compare_exchange(s, s + 1, Ordering::Acquire, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    fence(Ordering::Release);
-                    if pred(slot.dtb.load(Ordering::Relaxed)) {
-                        slot.frame.store(0, Ordering::Relaxed);
-                    }
-                    slot.seq.store(s + 2, Ordering::Release);
-                    break;
+            slot.update(|mut w| {
+                if pred(w[DTB]) {
+                    w[FRAME] = 0;
                 }
-                core::hint::spin_loop();
-            }
+                w
+            });
         }
     }
 }

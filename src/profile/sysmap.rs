@@ -213,7 +213,8 @@ ffffffffc0002100 t x [mod] extra
 
     #[test]
     fn fixed_shape_and_tokenised_lines_agree() {
-        let cases: &[(&str, Option<(u64, u8, &str)>)] = &[
+        type Parsed = Option<(u64, u8, &'static str)>;
+        let cases: &[(&str, Parsed)] = &[
             (
                 "ffffffff81000000 T _text",
                 Some((0xffffffff81000000, b'T', "_text")),
