@@ -4,6 +4,8 @@
 //! driver lacks it, so nothing needs an `unimplemented!()` default.
 
 pub mod file;
+#[cfg(test)]
+pub mod vecmem;
 
 use crate::error::Result;
 

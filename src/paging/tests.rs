@@ -6,54 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::ControlFlow;
 
 use super::*;
-use crate::driver::{PhysRange, PhysicalMemory};
+use crate::driver::vecmem::VecMem;
+use crate::driver::PhysicalMemory;
 
 const MEM: usize = 16 << 20;
-
-struct VecMem {
-    data: Vec<u8>,
-    ranges: [PhysRange; 1],
-    /// Offer the zero-copy path.
-    slices: bool,
-}
-
-impl VecMem {
-    fn new(size: usize, slices: bool) -> VecMem {
-        VecMem {
-            data: vec![0; size],
-            ranges: [PhysRange {
-                start: 0,
-                end: size as u64,
-            }],
-            slices,
-        }
-    }
-}
-
-impl PhysicalMemory for VecMem {
-    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> Result<()> {
-        let end = pa
-            .checked_add(buf.len() as u64)
-            .ok_or(Error::PhysicalOutOfRange { pa })?;
-        if end > self.data.len() as u64 {
-            return Err(Error::PhysicalOutOfRange { pa });
-        }
-        buf.copy_from_slice(&self.data[pa as usize..end as usize]);
-        Ok(())
-    }
-
-    fn page_slice(&self, pa: u64) -> Option<&[u8]> {
-        if !self.slices || pa >= self.data.len() as u64 {
-            return None;
-        }
-        let end = ((pa | 0xfff) + 1).min(self.data.len() as u64);
-        Some(&self.data[pa as usize..end as usize])
-    }
-
-    fn ranges(&self) -> &[PhysRange] {
-        &self.ranges
-    }
-}
 
 /// A table layout as the test understands it, root level first.
 #[derive(Clone, Copy)]
@@ -84,7 +40,7 @@ struct Builder {
 impl Builder {
     fn new() -> Builder {
         Builder {
-            mem: VecMem::new(MEM, true),
+            mem: VecMem::new(vec![0; MEM]).slices(true),
             next: 0x10000,
             children: HashMap::new(),
         }
@@ -345,11 +301,7 @@ fn run(
     }
     for mem in [
         &b.mem,
-        &VecMem {
-            data: b.mem.data.clone(),
-            ranges: b.mem.ranges,
-            slices: false,
-        },
+        &VecMem::with_ranges(b.mem.data.clone(), b.mem.ranges.clone()),
     ] {
         for (&(va, pa, size), entries) in maps.iter().zip(&written) {
             check(mem, mode, &ctx, va, pa, size, entries);

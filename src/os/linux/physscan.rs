@@ -195,22 +195,7 @@ pub fn copy_window(mem: &dyn PhysicalMemory, start: u64, end: u64) -> Result<Vec
 mod tests {
     use super::*;
 
-    struct Flat(Vec<u8>, Vec<PhysRange>);
-
-    impl PhysicalMemory for Flat {
-        fn read_phys(&self, pa: u64, buf: &mut [u8]) -> Result<()> {
-            let s = pa as usize;
-            let src = self
-                .0
-                .get(s..s + buf.len())
-                .ok_or(Error::PhysicalOutOfRange { pa })?;
-            buf.copy_from_slice(src);
-            Ok(())
-        }
-        fn ranges(&self) -> &[PhysRange] {
-            &self.1
-        }
-    }
+    use crate::driver::vecmem::VecMem;
 
     #[test]
     fn finds_matches_inside_and_across_pages() {
@@ -221,7 +206,7 @@ mod tests {
             v[a..a + needle.len()].copy_from_slice(needle);
         }
         let len = v.len() as u64;
-        let mem = Flat(v, vec![PhysRange { start: 0, end: len }]);
+        let mem = VecMem::with_ranges(v, vec![PhysRange { start: 0, end: len }]);
         let mut hits = Vec::new();
         find_all(&mem, mem.ranges(), needle, 100, |pa| {
             hits.push(pa as usize);
@@ -265,7 +250,7 @@ mod tests {
         for &a in &at {
             v[a..a + needle.len()].copy_from_slice(needle);
         }
-        let mem = Flat(
+        let mem = VecMem::with_ranges(
             v,
             vec![PhysRange {
                 start: 0,
@@ -285,7 +270,7 @@ mod tests {
 
     #[test]
     fn windows_copy_with_holes_as_zero() {
-        let mem = Flat(
+        let mem = VecMem::with_ranges(
             vec![7u8; 8192],
             vec![PhysRange {
                 start: 0,

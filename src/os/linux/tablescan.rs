@@ -254,24 +254,8 @@ pub fn near_first(ranges: &[PhysRange], center: Option<u64>, span: u64) -> Vec<P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Error, Result};
 
-    struct Flat(Vec<u8>, Vec<PhysRange>);
-
-    impl PhysicalMemory for Flat {
-        fn read_phys(&self, pa: u64, buf: &mut [u8]) -> Result<()> {
-            let s = pa as usize;
-            let src = self
-                .0
-                .get(s..s + buf.len())
-                .ok_or(Error::PhysicalOutOfRange { pa })?;
-            buf.copy_from_slice(src);
-            Ok(())
-        }
-        fn ranges(&self) -> &[PhysRange] {
-            &self.1
-        }
-    }
+    use crate::driver::vecmem::VecMem;
 
     fn noise(len: usize, seed: u64) -> Vec<u8> {
         let mut x = seed | 1;
@@ -329,7 +313,7 @@ mod tests {
             start: 0,
             end: len as u64,
         }];
-        let mem = Flat(img, ranges.clone());
+        let mem = VecMem::with_ranges(img, ranges.clone());
         let mut got = Vec::new();
         assert!(!search(&mem, &ranges, |pa| {
             got.push(pa);
@@ -339,7 +323,7 @@ mod tests {
         assert_eq!(got, vec![(start as u64) & !(PAGE_SIZE - 1)]);
         assert!(search(&mem, &ranges, |_| true));
         // Noise alone gives nothing.
-        let quiet = Flat(noise(len, 5), ranges.clone());
+        let quiet = VecMem::with_ranges(noise(len, 5), ranges.clone());
         assert!(!search(&quiet, &ranges, |_| panic!(
             "no candidate expected"
         )));
@@ -365,7 +349,7 @@ mod tests {
             start: 0,
             end: len as u64,
         }];
-        let mem = Flat(img, ranges.clone());
+        let mem = VecMem::with_ranges(img, ranges.clone());
         let mut offered = 0;
         assert!(!search(&mem, &ranges, |_| {
             offered += 1;

@@ -4,8 +4,7 @@
 //! and read them back through a real [`Vmi`].
 
 use crate::addr::PageMode;
-use crate::driver::{Driver, PhysRange, PhysicalMemory};
-use crate::error::{Error, Result};
+use crate::driver::vecmem::VecMem;
 use crate::instance::Vmi;
 use crate::paging::PagingContext;
 
@@ -13,31 +12,6 @@ pub const KERNEL_BASE: u64 = 0xc000_0000;
 pub const MEM_SIZE: u64 = 8 << 20;
 /// The page directory, in the last page of memory.
 pub const PGD: u64 = MEM_SIZE - 0x1000;
-
-struct Mem {
-    data: Vec<u8>,
-    ranges: [PhysRange; 1],
-}
-
-impl PhysicalMemory for Mem {
-    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> Result<()> {
-        let end = pa
-            .checked_add(buf.len() as u64)
-            .filter(|e| *e <= self.data.len() as u64)
-            .ok_or(Error::PhysicalOutOfRange { pa })?;
-        buf.copy_from_slice(&self.data[pa as usize..end as usize]);
-        Ok(())
-    }
-    fn ranges(&self) -> &[PhysRange] {
-        &self.ranges
-    }
-}
-
-impl Driver for Mem {
-    fn name(&self) -> &'static str {
-        "unit-test-memory"
-    }
-}
 
 pub struct TestGuest {
     data: Vec<u8>,
@@ -70,12 +44,7 @@ impl TestGuest {
     }
 
     pub fn into_vmi(self) -> Vmi {
-        let end = self.data.len() as u64;
-        let mem = Mem {
-            data: self.data,
-            ranges: [PhysRange { start: 0, end }],
-        };
-        let mut vmi = Vmi::new(Box::new(mem), "unit-test", 0);
+        let mut vmi = Vmi::new(Box::new(VecMem::new(self.data)), "unit-test", 0);
         vmi.set_paging(PageMode::Legacy, PagingContext::new(PGD));
         vmi.set_kernel_dtb(PGD);
         vmi
