@@ -144,20 +144,8 @@ impl Truth {
             .collect();
 
         let all = g.kallsyms().unwrap();
-        let mut count: HashMap<&str, usize> = HashMap::new();
-        for s in &all {
-            *count.entry(&s.name).or_default() += 1;
-        }
-        let core: Vec<_> = all
-            .iter()
-            .filter(|s| s.module.is_none() && !matches!(s.kind, 'A' | 'a'))
-            .filter(|s| count[s.name.as_str()] == 1)
-            .collect();
-        let mut symbols: Vec<(String, u64)> = core
-            .iter()
-            .step_by(core.len() / 200 + 1)
-            .map(|s| (s.name.clone(), s.addr))
-            .collect();
+        let mut symbols = guest_support::unique_core_symbols(&all, 200);
+        let core: Vec<_> = all.iter().filter(|s| s.module.is_none()).collect();
         for want in [
             "_text",
             "init_task",

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use guest_support::{guest_built, guests_required, Guest};
+use guest_support::Guest;
 use vmi::config::{Config, Value};
 use vmi::instance::{Access, Vmi};
 use vmi::os::linux::dmesg::{read_ring_checked, RingLayout};
@@ -67,18 +67,6 @@ const MEMBERS: [(&str, &str); 27] = [
     ("printk_info", "caller_id"),
 ];
 
-fn skip_or_load(name: &str) -> Option<Guest> {
-    if !guest_built(name) {
-        assert!(
-            !guests_required(),
-            "guest image {name} is required (VMI_REQUIRE_GUESTS=1) but not built"
-        );
-        eprintln!("note: guest image {name} not built; skipped");
-        return None;
-    }
-    Some(Guest::load(name).unwrap_or_else(|e| panic!("{name}: {e}")))
-}
-
 /// What the guest reported about itself.
 struct Truth {
     name: String,
@@ -105,20 +93,8 @@ impl Truth {
             .map(|p| (p.pid, (p.ppid, p.comm)))
             .collect();
         let all = g.kallsyms().unwrap();
-        let mut count: HashMap<&str, usize> = HashMap::new();
-        for s in &all {
-            *count.entry(&s.name).or_default() += 1;
-        }
-        let core: Vec<_> = all
-            .iter()
-            .filter(|s| s.module.is_none() && !matches!(s.kind, 'A' | 'a'))
-            .filter(|s| count[s.name.as_str()] == 1)
-            .collect();
-        let mut symbols: Vec<(String, u64)> = core
-            .iter()
-            .step_by(core.len() / 150 + 1)
-            .map(|s| (s.name.clone(), s.addr))
-            .collect();
+        let mut symbols = guest_support::unique_core_symbols(&all, 150);
+        let core: Vec<_> = all.iter().filter(|s| s.module.is_none()).collect();
         for want in ["_stext", "schedule", "do_sys_open", "start_kernel"] {
             if let Some(s) = core.iter().find(|s| s.name == want) {
                 symbols.push((s.name.clone(), s.addr));
@@ -469,7 +445,9 @@ fn write_isf(p: &Profile, path: &Path, banner: Option<&[u8]>) {
 }
 
 fn run(name: &str) {
-    let Some(g) = skip_or_load(name) else { return };
+    let Some(g) = guest_support::load_or_skip(name) else {
+        return;
+    };
     let t = Truth::load(&g);
     let images = [g.core_elf(), g.mem_raw()];
     let sysmap = g.system_map_path().to_string_lossy().into_owned();

@@ -20,7 +20,7 @@ mod guest_support;
 use std::collections::HashMap;
 use std::path::Path;
 
-use guest_support::{guest_built, guests_required, Guest};
+use guest_support::{guests_required, Guest};
 use vmi::config::{Config, Value};
 use vmi::driver::{Driver, PhysRange, PhysicalMemory, Reg, Registers};
 use vmi::error::Result;
@@ -82,18 +82,6 @@ impl Driver for WithRegs {
     fn as_registers(&self) -> Option<&dyn Registers> {
         Some(self)
     }
-}
-
-fn load(name: &str) -> Option<Guest> {
-    if !guest_built(name) {
-        assert!(
-            !guests_required(),
-            "guest image {name} is required (VMI_REQUIRE_GUESTS=1) but not built"
-        );
-        eprintln!("note: guest image {name} not built; skipped");
-        return None;
-    }
-    Some(Guest::load(name).unwrap_or_else(|e| panic!("{name}: {e}")))
 }
 
 /// The MSR the guest read itself, or `None` (with a note) for an image
@@ -254,7 +242,9 @@ fn entry_msr(g: &Guest) -> (Reg, &'static str, &'static str) {
 
 /// The core's own registers (QEMU note: CR3, IDTR): the IDT gives the slide.
 fn idt_from_core(name: &str) {
-    let Some(g) = load(name) else { return };
+    let Some(g) = guest_support::load_or_skip(name) else {
+        return;
+    };
     let vmi = init(&g, &g.core_elf(), &[]);
     check(&g, &vmi, "core.elf", IDT_METHOD);
 }
@@ -262,7 +252,9 @@ fn idt_from_core(name: &str) {
 /// The guest's own entry MSR laid over the core and over the raw image
 /// (with the control registers): the MSR gives the slide.
 fn msr_slide(name: &str) {
-    let Some(g) = load(name) else { return };
+    let Some(g) = guest_support::load_or_skip(name) else {
+        return;
+    };
     let (reg, key, method) = entry_msr(&g);
     let Some(value) = msr_truth(&g, key) else {
         return;
@@ -278,7 +270,9 @@ fn msr_slide(name: &str) {
 /// A raw image with control registers and the IDTR as a live backend
 /// reports them: the IDT path does not depend on the core format.
 fn idt_live(name: &str) {
-    let Some(g) = load(name) else { return };
+    let Some(g) = guest_support::load_or_skip(name) else {
+        return;
+    };
     let (base, limit) = hmp_idtr(&g);
     let mut regs = control_registers(&g);
     regs.extend([(Reg::IdtrBase, base), (Reg::IdtrLimit, limit)]);
@@ -290,7 +284,9 @@ fn idt_live(name: &str) {
 /// IDT decides; with the IDTR wrong too, the page-table search (x86-64) or
 /// the banner scan (x86-32) still finds the truth.
 fn bogus_registers(name: &str) {
-    let Some(g) = load(name) else { return };
+    let Some(g) = guest_support::load_or_skip(name) else {
+        return;
+    };
     let (reg, key, _) = entry_msr(&g);
     let Some(value) = msr_truth(&g, key) else {
         return;
@@ -373,7 +369,9 @@ fn child_logs_register_slide() {
 #[test]
 fn method_is_logged() {
     for name in ["x86_64", "i386"] {
-        let Some(g) = load(name) else { continue };
+        let Some(g) = guest_support::load_or_skip(name) else {
+            continue;
+        };
         let (_, key, method) = entry_msr(&g);
         if msr_truth(&g, key).is_none() {
             continue;

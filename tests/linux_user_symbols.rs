@@ -18,7 +18,7 @@ use core::ffi::{c_char, CStr};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use guest_support::{guest_built, guests_required, Guest};
+use guest_support::Guest;
 use vmi::capi::instance::{vmi_instance, vmi_instance_t};
 use vmi::capi::types::*;
 use vmi::config::{Config, Value};
@@ -856,15 +856,9 @@ fn guest_config(g: &Guest, name: &str) -> Config {
 }
 
 fn check_guest(name: &str) {
-    if !guest_built(name) {
-        assert!(
-            !guests_required(),
-            "guest image {name} is required (VMI_REQUIRE_GUESTS=1) but not built"
-        );
-        eprintln!("note: guest image {name} not built; skipped");
+    let Some(g) = guest_support::load_or_skip(name) else {
         return;
-    }
-    let g = Guest::load(name).unwrap();
+    };
     let pid = g.marker().unwrap().pid as i32;
     let (start, end) = vdso_range(&g);
     let mut core = Vmi::open_file(&g.mem_raw(), false).unwrap();

@@ -41,6 +41,38 @@ pub fn guests_required() -> bool {
         .unwrap_or(false)
 }
 
+/// The guest `name`, or `None` (with a note) when its image is not built;
+/// a missing image fails the test under `VMI_REQUIRE_GUESTS=1`.
+pub fn load_or_skip(name: &str) -> Option<Guest> {
+    if !guest_built(name) {
+        assert!(
+            !guests_required(),
+            "guest image {name} is required (VMI_REQUIRE_GUESTS=1) but not built"
+        );
+        eprintln!("note: guest image {name} not built; skipped");
+        return None;
+    }
+    Some(Guest::load(name).unwrap_or_else(|e| panic!("{name}: {e}")))
+}
+
+/// Every `step`-th core-kernel symbol whose name is unique in `all` (no
+/// module symbols, no absolute ones), as (name, address).
+pub fn unique_core_symbols(all: &[Symbol], samples: usize) -> Vec<(String, u64)> {
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for s in all {
+        *count.entry(&s.name).or_default() += 1;
+    }
+    let core: Vec<_> = all
+        .iter()
+        .filter(|s| s.module.is_none() && !matches!(s.kind, 'A' | 'a'))
+        .filter(|s| count[s.name.as_str()] == 1)
+        .collect();
+    core.iter()
+        .step_by(core.len() / samples.max(1) + 1)
+        .map(|s| (s.name.clone(), s.addr))
+        .collect()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Symbol {
     pub addr: u64,
