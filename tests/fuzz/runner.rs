@@ -203,6 +203,15 @@ pub fn fuzz<I: Case>(
         }
         let mut rng = Rng::for_case(seed, target, iter);
         let input = gen(&mut rng);
+        if replay.is_some() {
+            // A replayed case may hang or abort: keep its input first.
+            let dir = failure_dir();
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(
+                dir.join(format!("{target}-{seed:#x}-{iter}.bin")),
+                input.bytes(),
+            );
+        }
         watch.iter.store(iter, Ordering::Release);
         watch
             .started_ms
