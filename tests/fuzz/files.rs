@@ -204,7 +204,10 @@ pub fn run(bytes: &Vec<u8>) -> Result<bool, String> {
         poke_memory(&d)?;
     }
 
-    if let Ok(d) = FileDriver::open(&f.0, true, None) {
+    // Writes go to a copy: they may land on the headers (a PT_LOAD may
+    // map file offset 0) and change what the file is.
+    let w = Scratch::new("snap-rw", bytes);
+    if let Ok(d) = FileDriver::open(&w.0, true, None) {
         let data = [0xa5u8; 16];
         for r in d.ranges().to_vec() {
             for pa in [r.start, r.end.wrapping_sub(8), r.end] {
