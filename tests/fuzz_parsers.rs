@@ -28,7 +28,7 @@ fn snapshot_files() {
         600,
         Limits::default(),
         |r| files::gen(r, &s),
-        files::run,
+        |b: &Vec<u8>| files::run(b),
     );
 }
 
@@ -40,7 +40,7 @@ fn system_map() {
         1500,
         Limits::default(),
         |r| profiles::gen_text(r, &s, seeds::SYSMAP_DICT),
-        profiles::run_sysmap,
+        |b: &Vec<u8>| profiles::run_sysmap(b),
     );
 }
 
@@ -58,7 +58,7 @@ fn json_profiles() {
         1500,
         Limits::default(),
         |r| profiles::gen_json(r, &s),
-        profiles::run_json,
+        |b: &Vec<u8>| profiles::run_json(b),
     );
 }
 
@@ -70,7 +70,7 @@ fn btf_blobs() {
         3000,
         Limits::default(),
         |r| profiles::gen_btf(r, &s),
-        |b| profiles::run_btf(b, u32::MAX),
+        |b: &Vec<u8>| profiles::run_btf(b, u32::MAX),
     );
 }
 
@@ -78,7 +78,7 @@ fn btf_blobs() {
 fn btf_guest() {
     let blobs: Vec<Vec<u8>> = ["x86_64", "arm64"]
         .into_iter()
-        .filter_map(|g| fuzz::guest::guest_btf(g))
+        .filter_map(fuzz::guest::guest_btf)
         .collect();
     if blobs.is_empty() {
         assert!(
@@ -94,7 +94,7 @@ fn btf_guest() {
         40,
         Limits::secs(5.0),
         |r| profiles::gen_btf(r, &s[1..]),
-        |b| profiles::run_btf(b, 5000),
+        |b: &Vec<u8>| profiles::run_btf(b, 5000),
     );
 }
 
@@ -109,7 +109,7 @@ fn config_text() {
         3000,
         Limits::default(),
         |r| profiles::gen_text(r, &s, seeds::CONFIG_DICT),
-        fuzz::profiles::run_config,
+        |b: &Vec<u8>| profiles::run_config(b),
     );
 }
 
@@ -134,7 +134,7 @@ fn pe_headers() {
             b = head;
             b
         },
-        capi::pe,
+        |b: &Vec<u8>| capi::pe(b),
     );
 }
 
@@ -146,7 +146,7 @@ fn capi_init_files() {
         300,
         Limits::default(),
         |r| files::gen(r, &s),
-        |b| capi::init_file(b, b"{ ostype = \"Linux\"; }"),
+        |b: &Vec<u8>| capi::init_file(b, b"{ ostype = \"Linux\"; }"),
     );
 }
 
@@ -162,7 +162,7 @@ fn capi_init_config() {
         500,
         Limits::default(),
         |r| profiles::gen_text(r, &s, seeds::CONFIG_DICT),
-        |c| capi::init_file(&image, c),
+        |c: &Vec<u8>| capi::init_file(&image, c),
     );
 }
 
@@ -173,7 +173,7 @@ fn capi_strings() {
         60,
         Limits::default(),
         capi::string_guest,
-        capi::read_strings,
+        |m: &Vec<u8>| capi::read_strings(m),
     );
 }
 

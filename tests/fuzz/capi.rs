@@ -213,8 +213,8 @@ unsafe fn wlen(p: *const u16) -> usize {
     n
 }
 
-pub fn read_strings(mem: &Vec<u8>) -> Result<bool, String> {
-    let mut core = Vmi::new(Box::new(VecMem::new(mem.clone())), "strings", 0);
+pub fn read_strings(mem: &[u8]) -> Result<bool, String> {
+    let mut core = Vmi::new(Box::new(VecMem::new(mem.to_vec())), "strings", 0);
     core.set_paging(PageMode::Ia32e, PagingContext::new(PML4));
     core.set_kernel_dtb(PML4);
     let h = Handle::new(core);
@@ -273,7 +273,7 @@ pub fn read_strings(mem: &Vec<u8>) -> Result<bool, String> {
 /// Where the image sits in guest-physical memory.
 const PE_BASE: u64 = 0x1_0000;
 
-pub fn pe(image: &Vec<u8>) -> Result<bool, String> {
+pub fn pe(image: &[u8]) -> Result<bool, String> {
     let valid = unsafe { peparse_validate_pe_image(image.as_ptr(), image.len()) } == VMI_SUCCESS;
     let _ = unsafe { peparse_validate_pe_image(image.as_ptr(), image.len().min(64)) };
     if valid {

@@ -148,7 +148,7 @@ fn poke_memory(mem: &dyn PhysicalMemory) -> Result<(), String> {
 
 /// One case: open read-only (plain and with a memory map restricting it),
 /// open writable and write, then build an instance and try a Linux init.
-pub fn run(bytes: &Vec<u8>) -> Result<bool, String> {
+pub fn run(bytes: &[u8]) -> Result<bool, String> {
     let f = Scratch::new("snap", bytes);
     let drv = match FileDriver::open(&f.0, false, None) {
         Ok(d) => d,

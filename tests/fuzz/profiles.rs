@@ -93,7 +93,7 @@ pub fn gen_text(rng: &mut Rng, seeds_: &[Vec<u8>], dict: &[&[u8]]) -> Vec<u8> {
     b
 }
 
-pub fn run_sysmap(bytes: &Vec<u8>) -> Result<bool, String> {
+pub fn run_sysmap(bytes: &[u8]) -> Result<bool, String> {
     let p = match profile::from_system_map(bytes) {
         Ok(p) => p,
         Err(e) => {
@@ -132,7 +132,7 @@ pub fn gen_json(rng: &mut Rng, seeds_: &[Vec<u8>]) -> Vec<u8> {
     b
 }
 
-pub fn run_json(bytes: &Vec<u8>) -> Result<bool, String> {
+pub fn run_json(bytes: &[u8]) -> Result<bool, String> {
     let (p, _kind) = match profile::from_json(bytes) {
         Ok(p) => p,
         Err(e) => {
@@ -212,7 +212,7 @@ pub fn gen_btf(rng: &mut Rng, seeds_: &[Vec<u8>]) -> Vec<u8> {
     b
 }
 
-pub fn run_btf(bytes: &Vec<u8>, max_ids: u32) -> Result<bool, String> {
+pub fn run_btf(bytes: &[u8], max_ids: u32) -> Result<bool, String> {
     let _ = profile::btf::blob_len(bytes);
     let _ = profile::btf::scan_for_btf(bytes);
     let btf = match Btf::parse(bytes) {
@@ -233,7 +233,7 @@ pub fn run_btf(bytes: &Vec<u8>, max_ids: u32) -> Result<bool, String> {
 }
 
 /// libvmi.conf text as a file and as a `VMI_CONFIG_STRING` body.
-pub fn run_config(bytes: &Vec<u8>) -> Result<bool, String> {
+pub fn run_config(bytes: &[u8]) -> Result<bool, String> {
     use vmi::config;
     let _ = config::parse_body_bytes(bytes);
     let entries = match config::parse_file_bytes(bytes) {

@@ -21,7 +21,7 @@ pub fn memory_pages(n: usize) -> Vec<u8> {
     for (i, c) in b.chunks_exact_mut(8).enumerate() {
         let v = match i % 4 {
             0 => 0xffff_ffff_8100_0000 + (i as u64) * 8,
-            1 => (i as u64) * 0x1000 | 0x63,
+            1 => ((i as u64) * 0x1000) | 0x63,
             2 => i as u64,
             _ => u64::from_le_bytes(*b"swapper\0"),
         };
