@@ -399,15 +399,15 @@ fn read_wide(vmi: &Vmi, access: Access<'static>) -> Result<Vec<u16>> {
             if u == 0 {
                 return Ok(units);
             }
+            // Checked per unit so a terminator just past the limit does
+            // not let a longer string through.
+            if (units.len() + 1) * 2 > MAX_STRING_LEN {
+                return Err(Error::Malformed("wide string longer than 1 MiB"));
+            }
             units.push(u);
         }
         if let Some(e) = t.error {
             return if units.is_empty() { Err(e) } else { Ok(units) };
-        }
-        if units.len() * 2 >= MAX_STRING_LEN {
-            return Err(Error::Malformed(
-                "wide string longer than 1 MiB without terminator",
-            ));
         }
         off += n as u64;
     }
@@ -1609,4 +1609,21 @@ pub unsafe extern "C" fn vmi_disk_is_bootable(
         unsafe { instance_ref(vmi) }?;
         Err(NO_DISKS)
     })
+}
+
+#[cfg(test)]
+mod wide_bound_tests {
+    use super::*;
+    use crate::instance::string_bound_tests::vmi_with_nul_at;
+
+    /// Found by fuzzing: a 0 unit in the page after the 1 MiB limit
+    /// returned a longer wide string instead of refusing it.
+    #[test]
+    fn wide_bound_holds_for_terminated_strings() {
+        let at = Access::physical(0);
+        let v = vmi_with_nul_at(MAX_STRING_LEN);
+        assert_eq!(read_wide(&v, at).map(|u| u.len()), Ok(MAX_STRING_LEN / 2));
+        let v = vmi_with_nul_at(MAX_STRING_LEN + 100);
+        assert!(matches!(read_wide(&v, at), Err(Error::Malformed(_))));
+    }
 }

@@ -831,12 +831,17 @@ impl Vmi {
                     &page[..n]
                 }
             };
+            // The bound holds for terminated strings too: a terminator in
+            // the page after the limit is no excuse to return more.
             if let Some(nul) = memchr::memchr(0, chunk) {
+                if out.len() + nul > MAX_STRING_LEN {
+                    return Err(Error::Malformed("string longer than 1 MiB"));
+                }
                 out.extend_from_slice(&chunk[..nul]);
                 return Ok(out);
             }
             out.extend_from_slice(chunk);
-            if out.len() >= MAX_STRING_LEN {
+            if out.len() > MAX_STRING_LEN {
                 return Err(Error::Malformed(
                     "string longer than 1 MiB without terminator",
                 ));
@@ -919,4 +924,56 @@ fn detect_paging(regs: &dyn crate::driver::Registers) -> Result<(PageMode, Pagin
     let mut ctx = PagingContext::new(root);
     ctx.flags.pse = cr4 & (1 << 4) != 0;
     Ok((mode, ctx, root))
+}
+
+#[cfg(test)]
+pub(crate) mod string_bound_tests {
+    use super::*;
+    use crate::driver::{PhysRange, PhysicalMemory};
+
+    struct Bytes(Vec<u8>, [PhysRange; 1]);
+
+    impl PhysicalMemory for Bytes {
+        fn read_phys(&self, pa: u64, buf: &mut [u8]) -> Result<()> {
+            let s = self
+                .0
+                .get(pa as usize..pa as usize + buf.len())
+                .ok_or(Error::PhysicalOutOfRange { pa })?;
+            buf.copy_from_slice(s);
+            Ok(())
+        }
+        fn ranges(&self) -> &[PhysRange] {
+            &self.1
+        }
+    }
+
+    impl Driver for Bytes {
+        fn name(&self) -> &'static str {
+            "bytes"
+        }
+    }
+
+    /// A guest of 'A's with a (byte and UTF-16) terminator at `nul`.
+    pub(crate) fn vmi_with_nul_at(nul: usize) -> Vmi {
+        let mut m = vec![b'A'; MAX_STRING_LEN + 3 * PAGE_SIZE as usize];
+        m[nul] = 0;
+        m[nul + 1] = 0;
+        let end = m.len() as u64;
+        Vmi::new(Box::new(Bytes(m, [PhysRange { start: 0, end }])), "t", 0)
+    }
+
+    /// Found by fuzzing: a terminator in the page after the 1 MiB limit
+    /// returned up to 1 MiB + 4 KiB instead of refusing the string.
+    #[test]
+    fn cstr_bound_holds_for_terminated_strings() {
+        let at = Access::physical(0);
+        let v = vmi_with_nul_at(MAX_STRING_LEN);
+        assert_eq!(v.read_cstr(&at).map(|s| s.len()), Ok(MAX_STRING_LEN));
+        let v = vmi_with_nul_at(MAX_STRING_LEN + 100);
+        assert!(matches!(v.read_cstr(&at), Err(Error::Malformed(_))));
+        assert!(matches!(
+            v.with_cstr(&at, |s| s.len()),
+            Err(Error::Malformed(_))
+        ));
+    }
 }

@@ -47,6 +47,15 @@ pub trait PhysicalMemory: Send + Sync {
     /// Backed physical ranges, sorted, non-overlapping.
     fn ranges(&self) -> &[PhysRange];
 
+    /// The parts of [`ranges`](Self::ranges) whose bytes may be non-zero;
+    /// searches for kernel structures scan only these. A source that knows
+    /// some backed memory reads as zeros without being stored (the unstored
+    /// tail of an ELF `PT_LOAD`) leaves it out, so a hostile header claiming
+    /// exabytes of zero-filled memory cannot make a scan run for ever.
+    fn scan_ranges(&self) -> Vec<PhysRange> {
+        self.ranges().to_vec()
+    }
+
     /// One past the highest backed physical address.
     fn max_physical_address(&self) -> u64 {
         self.ranges().last().map_or(0, |r| r.end)

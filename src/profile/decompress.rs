@@ -51,24 +51,77 @@ pub fn decompress(data: &[u8], cap: u64) -> Result<Cow<'_, [u8]>> {
 }
 
 fn read_capped(reader: impl Read, cap: u64, corrupt: &'static str) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut limited = reader.take(cap.saturating_add(1));
-    if let Err(e) = limited.read_to_end(&mut out) {
-        crate::log_debug!("profile decompression failed: {e}");
-        return Err(Error::Malformed(corrupt));
-    }
-    if out.len() as u64 > cap {
-        return Err(Error::Malformed(
+    match read_to_end_capped(reader, cap, 0) {
+        Ok(Some(out)) => Ok(out),
+        Ok(None) => Err(Error::Malformed(
             "decompressed profile exceeds the size limit",
-        ));
+        )),
+        Err(e) => {
+            crate::log_debug!("profile decompression failed: {e}");
+            Err(Error::Malformed(corrupt))
+        }
     }
-    Ok(out)
+}
+
+/// Reads `r` to its end; `None` once it gives more than `cap` bytes.
+/// Capacity grows by doubling but never past `cap`, so no allocation
+/// exceeds the cap (`read_to_end` on a `take(cap + 1)` doubles past it:
+/// a 1 GiB cap asked for 2 GiB at the 1 GiB + 1st byte). `hint` is the
+/// expected size (a regular file's length), reserved up front.
+pub(crate) fn read_to_end_capped(
+    mut r: impl Read,
+    cap: u64,
+    hint: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut out: Vec<u8> = Vec::new();
+    out.try_reserve_exact(usize::try_from(hint).unwrap_or(cap).min(cap))
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => return Ok(Some(out)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n > cap - out.len() {
+            return Ok(None);
+        }
+        if out.capacity() - out.len() < n {
+            let want = out.capacity().saturating_mul(2).clamp(out.len() + n, cap);
+            out.try_reserve_exact(want - out.len())
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// Found by fuzzing: a profile path naming a device (`/dev/zero`) was
+    /// read to a 1 GiB cap with `read_to_end`, whose doubling then asked
+    /// for a single 2 GiB buffer. The capped reader never holds more than
+    /// the cap, and refuses endless input.
+    #[test]
+    fn capped_reads_never_allocate_past_the_cap() {
+        let cap = 3 << 20;
+        let v = read_to_end_capped(std::io::repeat(7).take(cap), cap, 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(v.len() as u64, cap);
+        assert!(v.capacity() as u64 <= cap, "capacity {}", v.capacity());
+        assert!(read_to_end_capped(std::io::repeat(0), cap, 0)
+            .unwrap()
+            .is_none());
+        assert!(matches!(
+            crate::profile::read_file_bounded(std::path::Path::new("/dev/zero"), cap),
+            Err(Error::Malformed(_))
+        ));
+    }
 
     fn sample() -> Vec<u8> {
         let mut v = Vec::new();

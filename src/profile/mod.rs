@@ -413,14 +413,16 @@ impl Default for Profile {
 /// Reads at most `cap` bytes of `path`; a longer file is an error rather
 /// than a silent truncation.
 pub(crate) fn read_file_bounded(path: &std::path::Path, cap: u64) -> crate::Result<Vec<u8>> {
-    use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| crate::Error::from_io(&e, "open profile"))?;
-    let mut buf = Vec::new();
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|e| crate::Error::from_io(&e, "read profile"))?;
-    if buf.len() as u64 > cap {
-        return Err(crate::Error::Malformed("profile file too large"));
-    }
-    Ok(buf)
+    let too_large = crate::Error::Malformed("profile file too large");
+    // A regular file says its size; devices and pipes (`/dev/zero`) are
+    // read until the cap, without the allocation ever passing it.
+    let hint = match file.metadata() {
+        Ok(m) if m.is_file() && m.len() > cap => return Err(too_large),
+        Ok(m) if m.is_file() => m.len(),
+        _ => 0,
+    };
+    decompress::read_to_end_capped(file, cap, hint)
+        .map_err(|e| crate::Error::from_io(&e, "read profile"))?
+        .ok_or(too_large)
 }

@@ -111,6 +111,17 @@ impl SegmentTable {
         if out.is_empty() {
             return Err(Error::Malformed("image contains no memory"));
         }
+        // Each stored guest byte has its own file byte in every dump format
+        // we read; segments sharing file data would let a small file claim
+        // petabytes of stored memory for the scans to walk.
+        let stored = out
+            .iter()
+            .try_fold(0u64, |sum, s| sum.checked_add(s.data_end - s.start));
+        if stored.is_none_or(|n| n > file_len) {
+            return Err(Error::Malformed(
+                "memory segments store more bytes than the file holds",
+            ));
+        }
         Ok(SegmentTable {
             segs: out,
             last: AtomicUsize::new(0),
@@ -171,6 +182,22 @@ impl SegmentTable {
     }
 
     /// Backed ranges with adjacent segments merged.
+    /// The stored parts of the segments (unstored zero tails left out),
+    /// merged where they touch.
+    pub(crate) fn stored_ranges(&self) -> Vec<PhysRange> {
+        let mut out: Vec<PhysRange> = Vec::new();
+        for s in self.segs.iter().filter(|s| s.data_end > s.start) {
+            match out.last_mut() {
+                Some(r) if r.end == s.start => r.end = s.data_end,
+                _ => out.push(PhysRange {
+                    start: s.start,
+                    end: s.data_end,
+                }),
+            }
+        }
+        out
+    }
+
     pub(crate) fn ranges(&self) -> Vec<PhysRange> {
         let mut out: Vec<PhysRange> = Vec::new();
         for s in &self.segs {

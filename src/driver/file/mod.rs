@@ -316,6 +316,13 @@ impl PhysicalMemory for FileDriver {
     fn ranges(&self) -> &[PhysRange] {
         &self.ranges
     }
+
+    fn scan_ranges(&self) -> Vec<PhysRange> {
+        match &self.layout {
+            Layout::Identity { .. } => self.ranges.clone(),
+            Layout::Table(t) => t.stored_ranges(),
+        }
+    }
 }
 
 impl PhysicalWrite for FileDriver {

@@ -1032,3 +1032,56 @@ fn header_mutations_never_panic() {
     // the loop would be testing only the error paths.
     assert!(opened > 500, "only {opened} mutants opened");
 }
+
+// ------------------------------------------------ regressions found by fuzzing
+
+/// An ELF core whose one PT_LOAD claims ~5.5 EiB of unstored (zero)
+/// memory: it opens, but scans see only the stored pages, so a Linux init
+/// on it fails quickly instead of sampling exabytes (it hung before).
+#[test]
+fn huge_zero_tail_is_not_scanned() {
+    let loads = [Load {
+        paddr: 0,
+        filesz: 0x2000,
+        memsz: 0x4c45_7f00_0000_2000,
+    }];
+    let (img, _) = build_elf(true, 62, &[], &loads);
+    let t = TempFile::new("zero-tail", &img);
+    let d = open(t.path(), false).unwrap();
+    assert_eq!(
+        d.ranges(),
+        &[PhysRange {
+            start: 0,
+            end: 0x4c45_7f00_0000_2000
+        }]
+    );
+    assert_eq!(
+        d.scan_ranges(),
+        vec![PhysRange {
+            start: 0,
+            end: 0x2000
+        }]
+    );
+    let mut vmi = crate::instance::Vmi::open_file(t.path(), false).unwrap();
+    let mut c = crate::config::Config::new();
+    c.insert("ostype", crate::config::Value::Str("Linux".into()));
+    vmi.set_config(c);
+    let t0 = std::time::Instant::now();
+    assert!(crate::os::init_os(&mut vmi).is_err());
+    assert!(t0.elapsed().as_secs() < 10, "init took {:?}", t0.elapsed());
+}
+
+/// Segments may not share file data: 64 segments all stored at the same
+/// file offset would let a small file claim 64 times its size in memory.
+#[test]
+fn segments_sharing_file_data_are_refused() {
+    let segs: Vec<Segment> = (0..64u64)
+        .map(|i| Segment::stored(i << 32, 0x1000, 0).unwrap())
+        .collect();
+    assert!(matches!(
+        SegmentTable::new(segs, 0x1000),
+        Err(Error::Malformed(_))
+    ));
+    let one = vec![Segment::stored(1 << 32, 0x1000, 0).unwrap()];
+    assert!(SegmentTable::new(one, 0x1000).is_ok());
+}

@@ -105,7 +105,8 @@ fn ms(t: std::time::Instant) -> f64 {
 /// locations are relative to.
 fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsyms, u64)> {
     let ts = std::time::Instant::now();
-    let order = tablescan::near_first(mem.ranges(), hint, IMAGE_SPAN);
+    // Scans skip memory known to read as zeros (see `scan_ranges`).
+    let order = tablescan::near_first(&mem.scan_ranges(), hint, IMAGE_SPAN);
     let mut found = None;
     tablescan::search(mem, &order, |start| {
         log_debug!("linux: address-table candidate at {start:#x}");
@@ -119,7 +120,7 @@ fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsym
     log_debug!("linux: no kallsyms found by sampling; searching for the banner");
     if let Some(pc) = hint {
         let near = physscan::clip(
-            mem.ranges(),
+            &mem.scan_ranges(),
             pc.saturating_sub(IMAGE_SPAN),
             pc.saturating_add(IMAGE_SPAN),
         );
@@ -127,7 +128,7 @@ fn find_kallsyms(mem: &dyn PhysicalMemory, hint: Option<u64>) -> Result<(Kallsym
             return Ok(r);
         }
     }
-    find_kallsyms_in(mem, mem.ranges())
+    find_kallsyms_in(mem, &mem.scan_ranges())
 }
 
 /// The tables around a candidate address table whose run starts in the
@@ -383,7 +384,7 @@ impl Search<'_> {
         const REG: &str = "vCPU register (CR3/TTBR1)";
         const SYM: &str = "kallsyms symbol init_top_pgt/swapper_pg_dir";
         let near = physscan::clip(
-            mem.ranges(),
+            &mem.scan_ranges(),
             self.tables_pa.saturating_sub(IMAGE_SPAN),
             self.tables_pa.saturating_add(IMAGE_SPAN),
         );

@@ -101,7 +101,8 @@ fn maps_to(
 fn text_candidates(mem: &dyn PhysicalMemory, banner_off: u64, align: u64) -> Vec<u64> {
     let mut out = Vec::new();
     let mut probe = [0u8; BANNER.len()];
-    for range in mem.ranges() {
+    // Only memory that may hold the banner (see `scan_ranges`).
+    for range in &mem.scan_ranges() {
         let Some(first) = range
             .start
             .saturating_sub(banner_off)
