@@ -69,15 +69,9 @@ fn task_offsets(name: &str) -> [u64; 5] {
 
 #[test]
 fn readers_and_a_flusher_agree_with_a_single_thread() {
-    if !guest_support::guest_built("x86_64") {
-        assert!(
-            !guest_support::guests_required(),
-            "guest image x86_64 is required but not built"
-        );
-        eprintln!("skipped: guest image x86_64 not built (tests/guests/make-guest.sh x86_64)");
+    let Some(g) = guest_support::load_or_skip("x86_64") else {
         return;
-    }
-    let g = guest_support::Guest::load("x86_64").expect("guest");
+    };
     let vmi = Arc::new(linux_instance(&g, task_offsets("x86_64")));
     let text = vmi.ksym2v("_text").expect("_text");
     let vas: Vec<u64> = (0..2048u64)
