@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use super::guard::{c_str, c_str_utf8, in_ref, instance_ref, malloc_c_string, out_ref, write_opt};
 use super::types::*;
 use crate::addr::PAGE_SIZE;
-use crate::instance::{Access, Space, Vmi, MAX_STRING_LEN};
+use crate::instance::{Access, Space, Transfer, Vmi, MAX_STRING_LEN};
 use crate::{Error, PageMode, Result};
 
 // ---- conversions and guards shared by the access functions ---------------
@@ -237,8 +237,26 @@ unsafe fn read_va_fixed(
     })
 }
 
-/// Reads `count` bytes into `buf`; `*done` (optional) gets the bytes read
-/// before the first failure, on success and failure alike.
+/// Runs one transfer; `*done` (optional) gets the bytes moved before the
+/// first failure, on success and failure alike (0 when the arguments are
+/// refused).
+unsafe fn transfer_status(
+    name: &'static str,
+    done: *mut usize,
+    transfer: impl FnOnce() -> Result<Transfer>,
+) -> status_t {
+    let mut n = 0usize;
+    let st = quiet_status(name, || {
+        let t = transfer()?;
+        n = t.bytes;
+        t.into_result().map(drop)
+    });
+    // SAFETY: optional out-pointer from the caller.
+    unsafe { write_opt(done, n) };
+    st
+}
+
+/// Reads `count` bytes into `buf`; `*done` as for [`transfer_status`].
 unsafe fn read_with(
     name: &'static str,
     vmi: vmi_instance_t,
@@ -247,23 +265,19 @@ unsafe fn read_with(
     done: *mut usize,
     target: impl FnOnce(&vmi_instance) -> Target,
 ) -> status_t {
-    let mut n = 0usize;
-    let st = quiet_status(name, || {
-        // SAFETY: the handle comes from vmi_init; buffers from the caller.
-        let vmi = unsafe { instance_ref(vmi) }?;
-        let access = target(vmi)?;
-        let buf = unsafe { buffer_mut(buf, count) }?;
-        let t = vmi.core.read(&access, buf);
-        n = t.bytes;
-        t.into_result().map(drop)
-    });
-    // SAFETY: optional out-pointer from the caller.
-    unsafe { write_opt(done, n) };
-    st
+    unsafe {
+        transfer_status(name, done, || {
+            // SAFETY: the handle comes from vmi_init; buffers from the caller.
+            let vmi = instance_ref(vmi)?;
+            let access = target(vmi)?;
+            let buf = buffer_mut(buf, count)?;
+            Ok(vmi.core.read(&access, buf))
+        })
+    }
 }
 
 /// Reads `count` bytes at kernel symbol `sym` through the core's symbol
-/// memo and lean read path; `*done` as for [`read_with`].
+/// memo and lean read path; `*done` as for [`transfer_status`].
 unsafe fn read_ksym_with(
     name: &'static str,
     vmi: vmi_instance_t,
@@ -272,22 +286,18 @@ unsafe fn read_ksym_with(
     buf: *mut c_void,
     done: *mut usize,
 ) -> status_t {
-    let mut n = 0usize;
-    let st = quiet_status(name, || {
-        // SAFETY: as in `read_with`; `sym` is the caller's C string.
-        let vmi = unsafe { instance_ref(vmi) }?;
-        let sym = unsafe { c_str(sym, "symbol is NULL") }?.to_bytes();
-        let buf = unsafe { buffer_mut(buf, count) }?;
-        let t = vmi.core.read_ksym(sym, buf);
-        n = t.bytes;
-        t.into_result().map(drop)
-    });
-    // SAFETY: optional out-pointer from the caller.
-    unsafe { write_opt(done, n) };
-    st
+    unsafe {
+        transfer_status(name, done, || {
+            // SAFETY: as in `read_with`; `sym` is the caller's C string.
+            let vmi = instance_ref(vmi)?;
+            let sym = c_str(sym, "symbol is NULL")?.to_bytes();
+            let buf = buffer_mut(buf, count)?;
+            Ok(vmi.core.read_ksym(sym, buf))
+        })
+    }
 }
 
-/// Writes `count` bytes from `buf`; `*done` as for [`read_with`].
+/// Writes `count` bytes from `buf`; `*done` as for [`transfer_status`].
 unsafe fn write_with(
     name: &'static str,
     vmi: vmi_instance_t,
@@ -296,19 +306,15 @@ unsafe fn write_with(
     done: *mut usize,
     target: impl FnOnce(&vmi_instance) -> Target,
 ) -> status_t {
-    let mut n = 0usize;
-    let st = quiet_status(name, || {
-        // SAFETY: as in `read_with`.
-        let vmi = unsafe { instance_ref(vmi) }?;
-        let access = target(vmi)?;
-        let data = unsafe { buffer(buf, count) }?;
-        let t = vmi.core.write(&access, data);
-        n = t.bytes;
-        t.into_result().map(drop)
-    });
-    // SAFETY: optional out-pointer from the caller.
-    unsafe { write_opt(done, n) };
-    st
+    unsafe {
+        transfer_status(name, done, || {
+            // SAFETY: as in `read_with`.
+            let vmi = instance_ref(vmi)?;
+            let access = target(vmi)?;
+            let data = buffer(buf, count)?;
+            Ok(vmi.core.write(&access, data))
+        })
+    }
 }
 
 /// Reads a guest pointer: 8 bytes straight into `*value`, or 4 bytes

@@ -88,6 +88,18 @@ pub struct Transfer {
 }
 
 impl Transfer {
+    /// A transfer of `len` bytes that either wholly succeeded or moved
+    /// nothing (one page, one piece).
+    pub fn whole(len: usize, r: Result<()>) -> Transfer {
+        match r {
+            Ok(()) => Transfer {
+                bytes: len,
+                error: None,
+            },
+            Err(e) => Transfer::failed(e),
+        }
+    }
+
     /// Nothing transferred: the access failed before its first byte.
     pub fn failed(e: Error) -> Transfer {
         Transfer {
@@ -534,23 +546,10 @@ impl Vmi {
     /// in one page, else the general one (which reports partial reads).
     #[inline]
     fn read_kernel(&self, va: u64, buf: &mut [u8]) -> Transfer {
-        let in_page = (va & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE;
-        if buf.is_empty()
-            || !in_page
-            || self.kpgd == 0
-            || matches!(self.page_mode, PageMode::None | PageMode::Unknown)
-        {
-            return self.read(&Access::pid(0, va), buf);
-        }
-        match self
-            .translate_in(self.kpgd, va, self.page_mode)
-            .and_then(|pa| self.read_phys_chunk(pa, buf))
-        {
-            Ok(()) => Transfer {
-                bytes: buf.len(),
-                error: None,
-            },
-            Err(e) => Transfer::failed(e),
+        let len = buf.len();
+        match self.lean_read(0, va, buf) {
+            Some(r) => Transfer::whole(len, r),
+            None => self.read(&Access::pid(0, va), buf),
         }
     }
 
@@ -707,13 +706,7 @@ impl Vmi {
             let r = self
                 .locate(root, start, mode, nested)
                 .and_then(|pa| self.read_phys_chunk(pa, buf));
-            return match r {
-                Ok(()) => Transfer {
-                    bytes: buf.len(),
-                    error: None,
-                },
-                Err(e) => Transfer::failed(e),
-            };
+            return Transfer::whole(buf.len(), r);
         }
         self.transfer_pages(start, buf.len(), |va, range| {
             let pa = self.locate(root, va, mode, nested)?;
@@ -727,23 +720,38 @@ impl Vmi {
     /// cross a page.
     #[inline]
     pub fn read_small(&self, pid: i32, va: u64, buf: &mut [u8]) -> Result<()> {
+        match self.lean_read(pid, va, buf) {
+            Some(r) => r,
+            None => self
+                .read(&Access::pid(pid, va), buf)
+                .into_result()
+                .map(drop),
+        }
+    }
+
+    /// The lean path: a non-empty read inside one page of `pid`'s address
+    /// space in the instance's paging mode. `None` when the read doesn't
+    /// have that shape.
+    #[inline]
+    fn lean_read(&self, pid: i32, va: u64, buf: &mut [u8]) -> Option<Result<()>> {
         let in_page = (va & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE;
         if buf.is_empty()
             || !in_page
             || matches!(self.page_mode, PageMode::None | PageMode::Unknown)
         {
-            return self
-                .read(&Access::pid(pid, va), buf)
-                .into_result()
-                .map(drop);
+            return None;
         }
-        let dtb = if pid == 0 && self.kpgd != 0 {
-            self.kpgd
-        } else {
-            self.pid_to_dtb(pid)?
+        let dtb = match pid {
+            0 if self.kpgd != 0 => self.kpgd,
+            _ => match self.pid_to_dtb(pid) {
+                Ok(dtb) => dtb,
+                Err(e) => return Some(Err(e)),
+            },
         };
-        let pa = self.translate_in(dtb, va, self.page_mode)?;
-        self.read_phys_chunk(pa, buf)
+        Some(
+            self.translate_in(dtb, va, self.page_mode)
+                .and_then(|pa| self.read_phys_chunk(pa, buf)),
+        )
     }
 
     /// Writes through any address space (upstream's `vmi_write`).
