@@ -57,6 +57,28 @@ impl NameIndex {
     }
 }
 
+/// Lookups in an address index: `(address, position)` pairs sorted by
+/// address, positions in insertion order among equal addresses.
+pub(crate) mod by_address {
+    /// Position of the first entry at exactly `address`.
+    pub(crate) fn exact(sorted: &[(u64, u32)], address: u64) -> Option<u32> {
+        let i = sorted.partition_point(|&(a, _)| a < address);
+        match sorted.get(i) {
+            Some(&(a, pos)) if a == address => Some(pos),
+            _ => None,
+        }
+    }
+
+    /// The highest address not above `address` and the first entry's
+    /// position there.
+    pub(crate) fn nearest(sorted: &[(u64, u32)], address: u64) -> Option<(u64, u32)> {
+        let after = sorted.partition_point(|&(a, _)| a <= address);
+        let &(found, _) = sorted.get(after.checked_sub(1)?)?;
+        let first = sorted.partition_point(|&(a, _)| a < found);
+        sorted.get(first).copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 //! [`load_json_profile`] finds out which by content.
 
 mod decompress;
-mod index;
+pub(crate) mod index;
 mod isf;
 mod json;
 mod rekall;
@@ -196,23 +196,15 @@ impl Profile {
 
     /// The symbol at exactly `address`; of several, the one added first.
     pub fn symbol_at(&self, address: u64) -> Option<&str> {
-        let sorted = self.by_address();
-        let i = sorted.partition_point(|&(a, _)| a < address);
-        match sorted.get(i) {
-            Some(&(a, pos)) if a == address => Some(&self.symbols[pos as usize].name),
-            _ => None,
-        }
+        let pos = index::by_address::exact(self.by_address(), address)?;
+        Some(&self.symbols[pos as usize].name)
     }
 
     /// The symbol with the highest address not above `address`, and that
     /// symbol's address; of several at that address, the one added first.
     /// Callers decide how far past a symbol they still call it a match.
     pub fn nearest_symbol(&self, address: u64) -> Option<(&str, u64)> {
-        let sorted = self.by_address();
-        let after = sorted.partition_point(|&(a, _)| a <= address);
-        let &(found, _) = sorted.get(after.checked_sub(1)?)?;
-        let first = sorted.partition_point(|&(a, _)| a < found);
-        let &(a, pos) = sorted.get(first)?;
+        let (a, pos) = index::by_address::nearest(self.by_address(), address)?;
         Some((&self.symbols[pos as usize].name, a))
     }
 

@@ -12,6 +12,7 @@
 use std::sync::OnceLock;
 
 use super::kallsyms::{Kallsyms, Symbol};
+use crate::profile::index::by_address;
 use crate::profile::{OsKind, Profile, ProfileSource};
 
 pub struct KernelSymbols {
@@ -106,22 +107,14 @@ impl KernelSymbols {
 
     /// The symbol at exactly link address `link`.
     pub fn symbol_at(&self, link: u64) -> Option<&str> {
-        let sorted = self.by_link();
-        let i = sorted.partition_point(|&(a, _)| a < link);
-        match sorted.get(i) {
-            Some(&(a, pos)) if a == link => Some(self.name_at(pos)),
-            _ => None,
-        }
+        let pos = by_address::exact(self.by_link(), link)?;
+        Some(self.name_at(pos))
     }
 
     /// The symbol with the highest link address not above `link`, and that
     /// address.
     pub fn nearest_symbol(&self, link: u64) -> Option<(&str, u64)> {
-        let sorted = self.by_link();
-        let after = sorted.partition_point(|&(a, _)| a <= link);
-        let &(found, _) = sorted.get(after.checked_sub(1)?)?;
-        let first = sorted.partition_point(|&(a, _)| a < found);
-        let &(a, pos) = sorted.get(first)?;
+        let (a, pos) = by_address::nearest(self.by_link(), link)?;
         Some((self.name_at(pos), a))
     }
 
