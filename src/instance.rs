@@ -546,11 +546,11 @@ impl Vmi {
     /// in one page, else the general one (which reports partial reads).
     #[inline]
     fn read_kernel(&self, va: u64, buf: &mut [u8]) -> Transfer {
-        let len = buf.len();
-        match self.lean_read(0, va, buf) {
-            Some(r) => Transfer::whole(len, r),
-            None => self.read(&Access::pid(0, va), buf),
+        if Self::one_page(va, buf.len()) {
+            let len = buf.len();
+            return Transfer::whole(len, self.read_small(0, va, buf));
         }
+        self.read(&Access::pid(0, va), buf)
     }
 
     /// Virtual address to kernel symbol (exact match).
@@ -702,7 +702,7 @@ impl Vmi {
         let nested = access.nested;
         // Fast path: small reads inside one page (struct fields, pointers).
         // An empty read touches no page and succeeds, as upstream.
-        if !buf.is_empty() && (start & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE {
+        if Self::one_page(start, buf.len()) {
             let r = self
                 .locate(root, start, mode, nested)
                 .and_then(|pa| self.read_phys_chunk(pa, buf));
@@ -720,38 +720,28 @@ impl Vmi {
     /// cross a page.
     #[inline]
     pub fn read_small(&self, pid: i32, va: u64, buf: &mut [u8]) -> Result<()> {
-        match self.lean_read(pid, va, buf) {
-            Some(r) => r,
-            None => self
-                .read(&Access::pid(pid, va), buf)
-                .into_result()
-                .map(drop),
-        }
-    }
-
-    /// The lean path: a non-empty read inside one page of `pid`'s address
-    /// space in the instance's paging mode. `None` when the read doesn't
-    /// have that shape.
-    #[inline]
-    fn lean_read(&self, pid: i32, va: u64, buf: &mut [u8]) -> Option<Result<()>> {
-        let in_page = (va & (PAGE_SIZE - 1)) + buf.len() as u64 <= PAGE_SIZE;
-        if buf.is_empty()
-            || !in_page
+        if !Self::one_page(va, buf.len())
             || matches!(self.page_mode, PageMode::None | PageMode::Unknown)
         {
-            return None;
+            return self
+                .read(&Access::pid(pid, va), buf)
+                .into_result()
+                .map(drop);
         }
-        let dtb = match pid {
-            0 if self.kpgd != 0 => self.kpgd,
-            _ => match self.pid_to_dtb(pid) {
-                Ok(dtb) => dtb,
-                Err(e) => return Some(Err(e)),
-            },
+        let dtb = if pid == 0 && self.kpgd != 0 {
+            self.kpgd
+        } else {
+            self.pid_to_dtb(pid)?
         };
-        Some(
-            self.translate_in(dtb, va, self.page_mode)
-                .and_then(|pa| self.read_phys_chunk(pa, buf)),
-        )
+        let pa = self.translate_in(dtb, va, self.page_mode)?;
+        self.read_phys_chunk(pa, buf)
+    }
+
+    /// Whether a read of `len` bytes at `va` is non-empty and stays in one
+    /// page (the shape the lean paths take).
+    #[inline]
+    fn one_page(va: u64, len: usize) -> bool {
+        len != 0 && (va & (PAGE_SIZE - 1)) + len as u64 <= PAGE_SIZE
     }
 
     /// Writes through any address space (upstream's `vmi_write`).
