@@ -239,31 +239,12 @@ impl LinuxOs {
         } else {
             None
         };
-        if untyped && btf.is_none() {
-            log_info!(
-                "linux: no structure types: {}; task offsets come from the config's linux_* keys, \
-                 module bases and the kernel log from derived layouts (5.10+); give a profile \
-                 (volatility_ist / rekall_profile) for exact layouts",
-                if opts.kernel_btf {
-                    "the profile has none and this kernel carries no BTF (CONFIG_DEBUG_INFO_BTF is off, as in i386 kernels)"
-                } else {
-                    "the profile has none and the kernel's BTF is not used"
-                }
-            );
-        }
-        let offsets =
-            match TaskOffsets::resolve(Some(config), Types::new(&src.profile, btf.as_ref())) {
-                Ok(o) => o,
-                Err(_) if untyped && btf.is_none() && opts.kernel_btf => {
-                    return Err(Error::NotFound(
-                        "Linux task offsets: the System.map has no types and this kernel carries \
-                         no BTF (CONFIG_DEBUG_INFO_BTF is off, as in i386 kernels); give \
-                         linux_tasks, linux_mm, linux_pid, linux_name and linux_pgd in the \
-                         config, or a profile (volatility_ist / rekall_profile)",
-                    ))
-                }
-                Err(e) => return Err(e),
-            };
+        let offsets = task_offsets(
+            config,
+            Types::new(&src.profile, btf.as_ref()),
+            !untyped || btf.is_some(),
+            opts,
+        )?;
         log_info!(
             "linux: task offsets from {}",
             if btf.is_some() {
@@ -366,34 +347,13 @@ impl LinuxOs {
         if !opts.kernel_btf {
             d.btf = None;
         }
-        let offsets = match TaskOffsets::resolve(
-            Some(config),
+        let typed = d.btf.is_some();
+        let offsets = task_offsets(
+            config,
             Types::new(&Profile::default(), d.btf.as_ref()),
-        ) {
-            Ok(o) => o,
-            Err(_) if d.btf.is_none() && opts.kernel_btf => return Err(Error::NotFound(
-                "Linux task offsets: this kernel carries no BTF (CONFIG_DEBUG_INFO_BTF is off, \
-                     as in i386 kernels); give linux_tasks, linux_mm, linux_pid, linux_name and \
-                     linux_pgd in the config, or a profile (volatility_ist / rekall_profile)",
-            )),
-            Err(_) if d.btf.is_none() => return Err(Error::NotFound(
-                "Linux task offsets: the kernel's BTF is not used; give linux_tasks, linux_mm, \
-                     linux_pid, linux_name and linux_pgd in the config, or a profile",
-            )),
-            Err(e) => return Err(e),
-        };
-        if d.btf.is_none() {
-            log_info!(
-                "linux: no structure types ({}); task offsets from the config's linux_* keys, \
-                 module bases and the kernel log from derived layouts (5.10+); give a profile \
-                 (volatility_ist / rekall_profile) for exact layouts",
-                if opts.kernel_btf {
-                    "this kernel carries no BTF, as in i386 kernels"
-                } else {
-                    "the kernel's BTF is not used"
-                }
-            );
-        }
+            typed,
+            opts,
+        )?;
         let init_task = match config.get_u64("linux_init_task") {
             Some(t) => t.wrapping_add(d.location.slide),
             None => d.init_task.ok_or(Error::NotFound(
@@ -770,6 +730,45 @@ impl OsLayer for LinuxOs {
 
     fn sysmap_path(&self) -> Option<&str> {
         self.sysmap_path.as_deref()
+    }
+}
+
+/// Task offsets from the config's `linux_*` keys and whatever types there
+/// are (`typed`: a profile with types or the kernel's BTF). Without types,
+/// says what is derived, and on failure what to give instead.
+fn task_offsets(
+    config: &Config,
+    types: Types<'_>,
+    typed: bool,
+    opts: InitOptions,
+) -> Result<TaskOffsets> {
+    match TaskOffsets::resolve(Some(config), types) {
+        Ok(o) => {
+            if !typed {
+                let why = if opts.kernel_btf {
+                    "this kernel carries no BTF (CONFIG_DEBUG_INFO_BTF is off, as in i386 kernels)"
+                } else {
+                    "the kernel's BTF is not used"
+                };
+                log_info!(
+                    "linux: no structure types ({why}); task offsets from the config's linux_* \
+                     keys, module bases and the kernel log from derived layouts (5.10+); give a \
+                     profile (volatility_ist / rekall_profile) for exact layouts"
+                );
+            }
+            Ok(o)
+        }
+        Err(_) if !typed => Err(Error::NotFound(if opts.kernel_btf {
+            "Linux task offsets: no profile types and this kernel carries no BTF \
+                 (CONFIG_DEBUG_INFO_BTF is off, as in i386 kernels); give linux_tasks, linux_mm, \
+                 linux_pid, linux_name and linux_pgd in the config, or a profile \
+                 (volatility_ist / rekall_profile)"
+        } else {
+            "Linux task offsets: no profile types and the kernel's BTF is not used; give \
+                 linux_tasks, linux_mm, linux_pid, linux_name and linux_pgd in the config, or a \
+                 profile"
+        })),
+        Err(e) => Err(e),
     }
 }
 
